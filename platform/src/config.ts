@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** A setting that is missing or malformed; start-up stops with its message. */
+export class ConfigError extends Error {
+  constructor(public readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads settings once from the environment, validates them with a zod object whose keys are the
+ * variable names, and freezes the result. Empty strings count as unset, as in most twelve-factor apps;
+ * so do blank ones, which `z.coerce.number()` would otherwise read as 0 (PORT=" " would mean a random port).
+ */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: Env = process.env): Readonly<z.infer<S>> {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = issue.path.join('.') || '(environment)';
+        return `${variable}: ${issue.message}`;
+      }),
+    );
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** Shared zod helpers for environment variables. */
+export const env = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  url: () => z.url({ protocol: /^https?$/ }),
+  boolean: (fallback: boolean) =>
+    z
+      .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+      .default(fallback ? 'true' : 'false')
+      .transform((value) => value === '1' || value === 'true' || value === 'yes'),
+  seconds: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  list: () =>
+    z.string().transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+};

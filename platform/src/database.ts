@@ -1,0 +1,121 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import knexFactory, { type Knex } from 'knex';
+import type { Logger } from 'pino';
+import { openEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
+
+export type { Knex };
+
+/** The repository's root; embedded data lives in `.data/` beneath it unless USHER_DATA_DIR says otherwise. */
+export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function resolveDataDir(setting: string | undefined): string {
+  return setting ? path.resolve(setting) : path.join(repositoryRoot, '.data');
+}
+
+export interface DatabaseOptions {
+  /** `postgres://…`; unset means the embedded PostgreSQL in `dataDir`. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  /** Each service owns one schema and never reads another's. */
+  schema: string;
+  /** Folder of this service's migrations. */
+  migrations?: string;
+  poolMax?: number;
+  logger?: Logger;
+}
+
+export interface Database {
+  knex: Knex;
+  schema: string;
+  embedded: EmbeddedPostgres | null;
+  migrate(): Promise<string[]>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Each service's embedded database lives in its own folder (its own PGlite instance). PGlite is one
+ * session shared by every client of its socket server, so session settings such as search_path
+ * would leak between services sharing one instance; separate instances keep them apart, and keep
+ * the rule that a service never reads another's tables.
+ */
+export function embeddedDatabaseDir(dataDir: string, schema: string): string {
+  return path.join(dataDir, schema);
+}
+
+export function migrationsDir(service: string): string {
+  return path.join(repositoryRoot, 'migrations', service);
+}
+
+/**
+ * knex prints its own warnings (with stacks) to the console; route them to our logger instead, or
+ * drop them when the caller has none (the CLI's output is its own lines; errors still reach it).
+ */
+function knexLog(logger: Logger | undefined): NonNullable<Knex.Config['log']> {
+  const to = (level: 'warn' | 'error' | 'debug') => (message: unknown) => {
+    logger?.[level]({ knex: typeof message === 'string' ? message : String(message) }, 'knex');
+  };
+  return {
+    warn: to('warn'),
+    error: to('error'),
+    debug: to('debug'),
+    deprecate: (method: string) => to('warn')(`deprecated: ${method}`),
+  };
+}
+
+export function knexConfig(
+  url: string,
+  schema: string,
+  migrations: string,
+  poolMax: number,
+  logger?: Logger,
+): Knex.Config {
+  return {
+    client: 'pg',
+    log: knexLog(logger),
+    connection: url,
+    searchPath: [schema, 'public'],
+    pool: { min: 0, max: poolMax },
+    migrations: {
+      directory: migrations,
+      schemaName: schema,
+      tableName: 'knex_migrations',
+      loadExtensions: ['.ts'],
+      extension: 'ts',
+    },
+  };
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const embedded = options.databaseUrl
+    ? null
+    : await openEmbeddedPostgres(embeddedDatabaseDir(options.dataDir, options.schema), options.logger);
+  const url = options.databaseUrl ?? embedded!.url;
+  const migrations = options.migrations ?? migrationsDir(options.schema);
+  const knex = knexFactory(
+    knexConfig(url, options.schema, migrations, options.poolMax ?? (embedded ? 4 : 10), options.logger),
+  );
+  return {
+    knex,
+    schema: options.schema,
+    embedded,
+    async migrate() {
+      await knex.raw('create schema if not exists ??', [options.schema]);
+      const [, applied] = (await knex.migrate.latest()) as [number, string[]];
+      return applied;
+    },
+    async ping() {
+      try {
+        await knex.raw('select 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await knex.destroy();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+
+/**
+ * The embedded default: one PGlite database in the data folder, served over the PostgreSQL wire
+ * protocol so that every service and the CLI use the same `pg` code path as production. PGlite is
+ * single-process, so exactly one process hosts it; the others find it through a lock file that names
+ * the host's pid and port. The first process that needs the database and finds no live host becomes
+ * the host (normally the root launcher, so the services can come and go while the data stays up).
+ */
+export interface EmbeddedPostgres {
+  url: string;
+  /** True when this process hosts the database (and must stop it on exit). */
+  hosting: boolean;
+  stop(): Promise<void>;
+}
+
+interface LockContents {
+  pid: number;
+  port: number | null;
+}
+
+const lockName = 'postgres.lock.json';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function readLock(file: string): Promise<LockContents | null> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as LockContents;
+  } catch {
+    return null;
+  }
+}
+
+function urlFor(port: number): string {
+  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+}
+
+/** Databases this process hosts, shared by every opener in the process and stopped by the last. */
+const hostedHere = new Map<string, { hosted: Promise<EmbeddedPostgres>; users: number }>();
+/** Stops in progress: a reopen waits for them rather than start a second PGlite on the same folder. */
+const stoppingHere = new Map<string, Promise<void>>();
+
+export async function openEmbeddedPostgres(dataDir: string, logger?: Logger): Promise<EmbeddedPostgres> {
+  const key = path.resolve(dataDir);
+  await stoppingHere.get(key);
+  const existing = hostedHere.get(key);
+  if (existing) {
+    existing.users += 1;
+    const hosted = await existing.hosted;
+    // A concurrent opener that found another process's host: this caller is a client too.
+    return hosted.hosting ? sharedHandle(key, hosted) : hosted;
+  }
+  const entry = { hosted: findOrHost(key, logger), users: 1 };
+  hostedHere.set(key, entry);
+  try {
+    const opened = await entry.hosted;
+    if (!opened.hosting) hostedHere.delete(key);
+    return opened.hosting ? sharedHandle(key, opened) : opened;
+  } catch (error) {
+    hostedHere.delete(key);
+    throw error;
+  }
+}
+
+function sharedHandle(key: string, hosted: EmbeddedPostgres): EmbeddedPostgres {
+  let released = false;
+  return {
+    url: hosted.url,
+    hosting: true,
+    async stop() {
+      if (released) return;
+      released = true;
+      const entry = hostedHere.get(key);
+      if (!entry) return;
+      entry.users -= 1;
+      if (entry.users === 0) {
+        hostedHere.delete(key);
+        const stopping = hosted.stop();
+        stoppingHere.set(
+          key,
+          stopping.then(
+            () => void stoppingHere.delete(key),
+            () => void stoppingHere.delete(key),
+          ),
+        );
+        await stopping;
+      }
+    },
+  };
+}
+
+async function findOrHost(dataDir: string, logger?: Logger): Promise<EmbeddedPostgres> {
+  await mkdir(dataDir, { recursive: true });
+  const lockFile = path.join(dataDir, lockName);
+  const deadline = Date.now() + 60_000;
+
+  while (Date.now() < deadline) {
+    const lock = await readLock(lockFile);
+    if (lock && lock.pid !== process.pid && isAlive(lock.pid)) {
+      if (lock.port !== null && (await canConnect(lock.port))) {
+        return { url: urlFor(lock.port), hosting: false, stop: async () => {} };
+      }
+      await sleep(100); // the host is still starting
+      continue;
+    }
+    if (lock) await rm(lockFile, { force: true }); // stale: its process is gone
+    let handle;
+    try {
+      handle = await open(lockFile, 'wx');
+    } catch {
+      await sleep(50); // another process won the race; look again
+      continue;
+    }
+    await handle.writeFile(JSON.stringify({ pid: process.pid, port: null } satisfies LockContents));
+    await handle.close();
+    try {
+      return await host(dataDir, lockFile, logger);
+    } catch (error) {
+      await rm(lockFile, { force: true });
+      throw error;
+    }
+  }
+  throw new Error(`Timed out waiting for the embedded PostgreSQL in ${dataDir}`);
+}
+
+async function host(dataDir: string, lockFile: string, logger?: Logger): Promise<EmbeddedPostgres> {
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite-socket'),
+  ]);
+  const db = await PGlite.create(path.join(dataDir, 'pg'));
+  const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 100 });
+  await server.start();
+  // getServerConn() answers "host:port" once listening (port 0 asked the OS for a free one).
+  const port = Number(server.getServerConn().split(':').pop());
+  await writeFile(lockFile, JSON.stringify({ pid: process.pid, port } satisfies LockContents));
+  logger?.info({ dataDir, port }, 'embedded PostgreSQL started');
+  let stopped = false;
+  return {
+    url: urlFor(port),
+    hosting: true,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      await db.close();
+      const lock = await readLock(lockFile);
+      if (lock?.pid === process.pid) await rm(lockFile, { force: true });
+      logger?.info('embedded PostgreSQL stopped');
+    },
+  };
+}

@@ -1,0 +1,17 @@
+export { ConfigError, env, loadConfig } from './config.ts';
+export { createLogger, redactedPaths, type Logger, type LoggerOptions } from './logger.ts';
+export * from './problem.ts';
+export { acceptRequestId, currentRequestId, httpFetch, requestIdHeader, runWithRequestId } from './request-context.ts';
+export {
+  embeddedDatabaseDir,
+  knexConfig,
+  migrationsDir,
+  openDatabase,
+  repositoryRoot,
+  resolveDataDir,
+  type Database,
+  type DatabaseOptions,
+  type Knex,
+} from './database.ts';
+export { openEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
+export { openKeyValueStore, type KeyValueStore } from './key-value-store.ts';

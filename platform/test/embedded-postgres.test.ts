@@ -1,0 +1,296 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { Writable } from 'node:stream';
+import { createLogger, openDatabase, openEmbeddedPostgres, type Database } from '../src/index.ts';
+
+/**
+ * The embedded default end to end: PGlite in a temp data folder, served over the wire protocol,
+ * shared within a process, found by other processes through the lock file, and persistent.
+ */
+const platformIndex = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+let workDir: string;
+let dataDir: string;
+let noMigrations: string;
+// Each service (schema) has its own embedded database, in its own folder of the data folder.
+const lockFile = () => path.join(dataDir, 'service_one', 'postgres.lock.json');
+const rootLockFile = () => path.join(dataDir, 'postgres.lock.json');
+const readLockFile = async () => JSON.parse(await readFile(lockFile(), 'utf8')) as { pid: number; port: number | null };
+const portOf = (url: string) => Number(new URL(url).port);
+
+function open(schema: string, directory = dataDir): Promise<Database> {
+  return openDatabase({ dataDir: directory, schema, migrations: noMigrations });
+}
+
+/** A log destination that keeps each line's message. */
+function collect(messages: string[]) {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        messages.push((JSON.parse(line) as { msg: string }).msg);
+      }
+      done();
+    },
+  });
+}
+
+async function exists(file: string) {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Runs a script in a fresh Node process (with tsx) and returns its last stdout line, parsed. */
+async function runChild(source: string): Promise<Record<string, unknown>> {
+  const script = path.join(workDir, `child-${Date.now()}.mjs`);
+  await writeFile(script, source);
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: repositoryRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, `child failed: ${stderr}`);
+  const last = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as Record<string, unknown>;
+}
+
+before(async () => {
+  workDir = await mkdtemp(path.join(tmpdir(), 'usher-embedded-pg-'));
+  dataDir = path.join(workDir, 'data');
+  noMigrations = path.join(workDir, 'no-migrations');
+  await mkdir(noMigrations);
+});
+
+after(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('embedded PostgreSQL', () => {
+  let first: Database;
+  let second: Database;
+
+  after(async () => {
+    // Only reached with handles still open when a test failed part-way.
+    await first?.close().catch(() => {});
+    await second?.close().catch(() => {});
+  });
+
+  test('openDatabase without a URL hosts PGlite in the data folder and runs queries', async () => {
+    first = await open('service_one');
+    assert.ok(first.embedded, 'an embedded database is opened');
+    assert.equal(first.embedded.hosting, true);
+    assert.match(first.embedded.url, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+
+    const lock = await readLockFile();
+    assert.equal(lock.pid, process.pid);
+    assert.equal(lock.port, portOf(first.embedded.url));
+
+    assert.deepEqual(await first.migrate(), []);
+    assert.equal(await first.ping(), true);
+    const { rows } = await first.knex.raw<{ rows: { sum: number }[] }>('select 1 + 1 as sum');
+    assert.equal(rows[0]?.sum, 2);
+
+    // migrate() created the service's schema, and knex's search path points at it.
+    await first.knex.schema.createTable('films', (table) => {
+      table.increments('id');
+      table.text('title').notNullable();
+    });
+    await first.knex('films').insert([{ title: 'Metropolis' }, { title: 'Nosferatu' }]);
+    const { rows: tables } = await first.knex.raw<{ rows: { table_schema: string }[] }>(
+      "select table_schema from information_schema.tables where table_name = 'films'",
+    );
+    assert.deepEqual(
+      tables.map((row) => row.table_schema),
+      ['service_one'],
+    );
+  });
+
+  test('a second openDatabase in the process shares the host and outlives the first close', async () => {
+    second = await open('service_one');
+    assert.equal(second.embedded?.url, first.embedded?.url);
+    assert.equal(second.embedded?.hosting, true);
+    await second.migrate();
+
+    await first.close();
+    await first.close(); // closing twice is harmless
+    assert.equal(await second.ping(), true);
+    const titles = await second.knex('service_one.films').orderBy('id').pluck('title');
+    assert.deepEqual(titles, ['Metropolis', 'Nosferatu']);
+    assert.equal((await readLockFile()).pid, process.pid);
+  });
+
+  test('another process connects to the host instead of hosting', async () => {
+    const result = await runChild(`
+      import { openDatabase } from ${JSON.stringify(platformIndex)};
+      const options = { dataDir: ${JSON.stringify(dataDir)}, schema: 'service_one', migrations: ${JSON.stringify(noMigrations)} };
+      const [db, sibling] = await Promise.all([openDatabase(options), openDatabase(options)]);
+      const { rows } = await db.knex.raw('select count(*)::int as films from service_one.films');
+      await db.knex('service_one.films').insert({ title: 'From the child' });
+      const out = {
+        hosting: db.embedded.hosting,
+        siblingHosting: sibling.embedded.hosting,
+        url: db.embedded.url,
+        films: rows[0].films,
+      };
+      await sibling.close();
+      await db.close();
+      console.log(JSON.stringify(out));
+    `);
+    assert.equal(result.hosting, false);
+    assert.equal(result.siblingHosting, false);
+    assert.equal(result.url, second.embedded?.url);
+    assert.equal(result.films, 2);
+    // The child's close left the host running, and its insert landed in the shared database.
+    assert.equal(await second.ping(), true);
+    const titles = await second.knex('service_one.films').orderBy('id').pluck('title');
+    assert.deepEqual(titles, ['Metropolis', 'Nosferatu', 'From the child']);
+    assert.equal((await readLockFile()).pid, process.pid);
+  });
+
+  test('transactions from two clients are serialised', async () => {
+    const url = second.embedded!.url;
+    const writer = new pg.Client({ connectionString: url });
+    const reader = new pg.Client({ connectionString: url });
+    await writer.connect();
+    await reader.connect();
+    try {
+      await writer.query('create table public.tickets (seat text primary key)');
+      const count = async (client: pg.Client) =>
+        (await client.query<{ n: number }>('select count(*)::int as n from public.tickets')).rows[0]?.n;
+
+      // Committed: the reader waits for the whole transaction, then sees its row.
+      await writer.query('begin');
+      await writer.query("insert into public.tickets values ('A1')");
+      assert.equal(await count(writer), 1); // visible inside the transaction
+      let readAt = 0;
+      const read = count(reader).then((n) => {
+        readAt = performance.now();
+        return n;
+      });
+      await sleep(300);
+      assert.equal(readAt, 0, 'the reader must wait while the writer is inside a transaction');
+      await writer.query("insert into public.tickets values ('A2')");
+      const committedAt = performance.now();
+      await writer.query('commit');
+      assert.equal(await read, 2);
+      assert.ok(readAt >= committedAt, 'the read completed after the commit');
+
+      // Rolled back: the reader never sees the row, so it did not run inside the writer's transaction.
+      await writer.query('begin');
+      await writer.query("insert into public.tickets values ('B1')");
+      const readDuringRollback = count(reader);
+      await sleep(100);
+      await writer.query('rollback');
+      assert.equal(await readDuringRollback, 2);
+      assert.equal(await count(writer), 2);
+    } finally {
+      await writer.end();
+      await reader.end();
+    }
+  });
+
+  test('closing the last handle stops the host and removes the lock', async () => {
+    const url = second.embedded!.url;
+    await second.close();
+    assert.equal(await exists(lockFile()), false);
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    client.on('error', () => {});
+    await assert.rejects(client.connect());
+  });
+
+  test('data persists across a full close and reopen', async () => {
+    const reopened = await open('service_one');
+    try {
+      assert.equal(reopened.embedded?.hosting, true);
+      const titles = await reopened.knex('films').orderBy('id').pluck('title');
+      assert.deepEqual(titles, ['Metropolis', 'Nosferatu', 'From the child']);
+      const { rows } = await reopened.knex.raw<{ rows: { seat: string }[] }>(
+        'select seat from public.tickets order by seat',
+      );
+      assert.deepEqual(
+        rows.map((row) => row.seat),
+        ['A1', 'A2'],
+      );
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  test('reopening while the last close is still stopping waits for it', async () => {
+    const events: string[] = [];
+    const logger = createLogger({ service: 'test', destination: collect(events) });
+    const closing = await openEmbeddedPostgres(dataDir, logger);
+    let stopFinished = false;
+    const stopped = closing.stop().then(() => (stopFinished = true));
+    const next = await openEmbeddedPostgres(dataDir, logger);
+    try {
+      // Two PGlite instances must never have the folder open at once.
+      assert.equal(stopFinished, true, 'the reopen resolved before the previous host had stopped');
+      await stopped;
+      assert.deepEqual(events, [
+        'embedded PostgreSQL started',
+        'embedded PostgreSQL stopped',
+        'embedded PostgreSQL started',
+      ]);
+      assert.equal(next.hosting, true);
+      const lock = JSON.parse(await readFile(rootLockFile(), 'utf8')) as { pid: number; port: number };
+      assert.equal(lock.pid, process.pid);
+      assert.equal(lock.port, portOf(next.url));
+    } finally {
+      await next.stop();
+    }
+  });
+
+  test('a stale lock left by a dead process is taken over', async () => {
+    const deadPid = 999_999;
+    assert.throws(() => process.kill(deadPid, 0), { code: 'ESRCH' });
+    await writeFile(lockFile(), JSON.stringify({ pid: deadPid, port: 1 }));
+    const db = await open('service_one');
+    try {
+      assert.equal(db.embedded?.hosting, true);
+      assert.notEqual(portOf(db.embedded!.url), 1);
+      const lock = await readLockFile();
+      assert.equal(lock.pid, process.pid);
+      assert.equal(lock.port, portOf(db.embedded!.url));
+      assert.equal(
+        await db
+          .knex('films')
+          .count({ n: '*' })
+          .first()
+          .then((row) => Number(row?.n)),
+        3,
+      );
+    } finally {
+      await db.close();
+    }
+    assert.equal(await exists(lockFile()), false);
+  });
+
+  test('each service gets its own embedded database, so session settings never leak between them', async () => {
+    const [one, two] = await Promise.all([open('service_one'), open('service_two')]);
+    try {
+      assert.notEqual(one.embedded?.url, two.embedded?.url);
+      await two.migrate();
+      await two.knex.schema.createTable('films', (table) => table.increments('id'));
+      // Both resolve the unqualified name "films" to their own schema, whatever the other set.
+      assert.equal(Number((await one.knex('films').count({ n: '*' }).first())?.n), 3);
+      assert.equal(Number((await two.knex('films').count({ n: '*' }).first())?.n), 0);
+      assert.equal(Number((await one.knex('films').count({ n: '*' }).first())?.n), 3);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+});
