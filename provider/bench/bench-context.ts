@@ -1,0 +1,23 @@
+import { providerSettings } from '../src/config.ts';
+import type { Teardown } from './teardown.ts';
+
+/** What every bench phase gets from scripts/bench.ts. */
+export interface BenchContext {
+  teardown: Teardown;
+  /** Progress lines, printed as they happen. */
+  log(line: string): void;
+  /** When set, Usher children write V8 CPU profiles here on exit (BENCH_CPU_PROFILE_DIR). */
+  cpuProfileDir: string | undefined;
+}
+
+const providerKeys = new Set(Object.keys(providerSettings.shape));
+
+/**
+ * The environment of an Usher child: the bench's own, minus every provider setting it may carry
+ * (so a DATABASE_URL in the shell never points the bench at a real database), plus `settings`.
+ * Everything else is left at the defaults production gets.
+ */
+export function usherEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !providerKeys.has(key)));
+  return { ...inherited, NODE_ENV: 'production', LOG_LEVEL: 'info', ...settings };
+}

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { startChild } from './bench-child.ts';
+import { usherEnv, type BenchContext } from './bench-context.ts';
+import {
+  measureSignIns,
+  prepareSignIns,
+  signInServerReady,
+  type SignInRun,
+  type SignInServerReady,
+} from './password-sign-in-load.ts';
+import { createThrowawayDatabase, type ThrowawayDatabase } from './throwaway-database.ts';
+import { measureCpu, type CpuSplit } from './cpu-meter.ts';
+
+const seconds = 6;
+const concurrency = 4;
+const warmup = 12;
+const rounds = 2;
+
+const argon2Rate = z.object({
+  verifiesPerSecond: z.number(),
+  verifies: z.number(),
+  seconds: z.number(),
+  cpuSecondsPerVerify: z.number(),
+  threadPool: z.number(),
+  memoryCostKiB: z.number(),
+});
+type Argon2Rate = z.infer<typeof argon2Rate>;
+
+/** CPU milliseconds per sign-in, by where it was spent (null: could not be read here). */
+export interface SignInCpu {
+  server: number | null;
+  database: number | null;
+  loadGenerator: number;
+  total: number | null;
+}
+
+export interface SignInResults {
+  database: string;
+  /** The better of the bare runs. */
+  bare: Argon2Rate;
+  /** The better of Usher's runs (clean runs first). */
+  usher: SignInRun;
+  /** The cheapest of Usher's runs in CPU per sign-in, the steadier figure on a shared machine. */
+  usherCpu: SignInCpu | null;
+  /** The cheapest bare verify, in CPU milliseconds. */
+  bareCpuMs: number;
+}
+
+function perSignIn(cpu: CpuSplit, signIns: number): SignInCpu {
+  const ms = (seconds: number | null) => (seconds === null ? null : (seconds * 1000) / signIns);
+  const server = ms(cpu.server);
+  const database = ms(cpu.database);
+  const loadGenerator = ms(cpu.loadGenerator)!;
+  return {
+    server,
+    database,
+    loadGenerator,
+    total: server === null || database === null ? null : server + database + loadGenerator,
+  };
+}
+
+/** The bare argon2 verify rate, in a fresh child each time. */
+async function bareRate(context: BenchContext, round: number): Promise<Argon2Rate> {
+  const child = await startChild(context.teardown, {
+    script: 'argon2-verify-rate.ts',
+    args: [String(seconds)],
+    env: { ...process.env, NODE_ENV: 'production' },
+    readyLine: argon2Rate,
+  });
+  await child.stop();
+  const rate = child.ready;
+  context.log(
+    `  bare argon2 verify run ${round}: ${rate.verifiesPerSecond.toFixed(1)}/s (${rate.verifies} in ${rate.seconds.toFixed(1)} s, thread pool ${rate.threadPool}); CPU per verify ${(rate.cpuSecondsPerVerify * 1000).toFixed(1)} ms`,
+  );
+  return rate;
+}
+
+async function usherRate(
+  context: BenchContext,
+  server: { ready: SignInServerReady; pid: number },
+  database: ThrowawayDatabase,
+  round: number,
+): Promise<{ run: SignInRun; cpu: SignInCpu }> {
+  // Pages are cheap to open; far more than even bare argon2 could use, so the window never runs dry.
+  const pending = await prepareSignIns(server.ready, 1000 + warmup);
+  const measured = await measureCpu(
+    server.pid,
+    () => database.backendPids(),
+    () => measureSignIns(server.ready, pending, { concurrency, seconds, warmup }),
+  );
+  const run = measured.result;
+  const cpu = perSignIn(measured.cpu, run.succeeded + run.failed + warmup);
+  const statuses = Object.entries(run.statusCounts)
+    .map(([code, n]) => `${n}×${code}`)
+    .join(', ');
+  const ms = (value: number | null) => (value === null ? 'n/a' : `${value.toFixed(1)} ms`);
+  context.log(
+    `  Usher sign-ins run ${round}:       ${run.perSecond.toFixed(1)}/s (${statuses} in ${run.seconds.toFixed(1)} s${run.ranOut ? ', RAN OUT of prepared pages' : ''})${run.failed ? `  ** ${run.failed} failed **` : ''}; ` +
+      `CPU per sign-in: Usher ${ms(cpu.server)} (argon2 included), PostgreSQL ${ms(cpu.database)}, load generator ${ms(cpu.loadGenerator)}`,
+  );
+  return { run, cpu };
+}
+
+/**
+ * Password sign-ins: the bare argon2 verify rate (a child process with the server's thread pool)
+ * against Usher's POST /interaction/:uid/login rate with as many requests in flight, over sign-in
+ * pages opened beforehand; alternated twice, the better run of each kept. The per-account and
+ * per-IP failure limits are off in this child only: every request comes from one IP, and the
+ * bench measures the happy path.
+ */
+export async function benchSignIns(context: BenchContext): Promise<SignInResults> {
+  context.log(`password sign-ins: ${concurrency} in flight, ${seconds} s per run, bare argon2 and Usher alternated`);
+  const database = await createThrowawayDatabase(context.teardown);
+  const server = await startChild(context.teardown, {
+    script: 'usher-server.ts',
+    args: ['--sign-in'],
+    env: usherEnv({
+      ...database.env,
+      RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '0',
+      RATE_LIMIT_SIGNIN_FAILURES_PER_IP: '0',
+    }),
+    readyLine: signInServerReady,
+    cpuProfileDir: context.cpuProfileDir,
+  });
+  const { email, password } = server.ready.signIn;
+  context.log(`  Usher pid ${server.pid} on ${database.description}; user ${email} / ${password}`);
+
+  const bare: Argon2Rate[] = [];
+  const usher: { run: SignInRun; cpu: SignInCpu }[] = [];
+  for (let round = 1; round <= rounds; round += 1) {
+    bare.push(await bareRate(context, round));
+    usher.push(await usherRate(context, server, database, round));
+  }
+  await server.stop();
+  await database.drop();
+  const best = <T>(runs: T[], rate: (run: T) => number, clean: (run: T) => boolean) =>
+    [...runs].sort((a, b) => Number(clean(b)) - Number(clean(a)) || rate(b) - rate(a))[0]!;
+  return {
+    database: database.description,
+    bare: best(
+      bare,
+      (run) => run.verifiesPerSecond,
+      () => true,
+    ),
+    usher: best(
+      usher.map((entry) => entry.run),
+      (run) => run.perSecond,
+      (run) => run.failed === 0,
+    ),
+    usherCpu: best(
+      usher.map((entry) => entry.cpu),
+      (cpu) => -(cpu.total ?? Infinity),
+      (cpu) => cpu.total !== null,
+    ),
+    bareCpuMs: Math.min(...bare.map((run) => run.cpuSecondsPerVerify)) * 1000,
+  };
+}

@@ -1,0 +1,36 @@
+import type { AccessStore, TokenClaims } from './access-store.ts';
+
+/**
+ * How long the token endpoint may reuse the roles and permissions it read for a subject. A change
+ * of grants records a claims-change event whose instant is pushed this far (plus rounding) into the
+ * future, so any token issued from a stale cache entry is covered by the revocation too.
+ */
+export const claimsCacheSeconds = 1;
+
+/** Seconds a claims-change event reaches forward: the cache age, plus one for iat's whole seconds. */
+export const claimsChangeLeadSeconds = claimsCacheSeconds + 1;
+
+/** Claims per (subject, audience), kept for claimsCacheSeconds; a DB query per token otherwise. */
+export function createClaimsCache(access: AccessStore) {
+  const entries = new Map<string, { at: number; claims: Promise<TokenClaims> }>();
+
+  function cached(key: string, load: () => Promise<TokenClaims>): Promise<TokenClaims> {
+    const now = Date.now();
+    const hit = entries.get(key);
+    if (hit && now - hit.at < claimsCacheSeconds * 1000) return hit.claims;
+    const claims = load();
+    claims.catch(() => entries.delete(key));
+    if (entries.size > 50_000) entries.clear();
+    entries.set(key, { at: now, claims });
+    return claims;
+  }
+
+  return {
+    forUser: (userId: string, audience: string) =>
+      cached(`u\u0000${userId}\u0000${audience}`, () => access.claimsForUser(userId, audience)),
+    forClient: (clientId: string, audience: string) =>
+      cached(`c\u0000${clientId}\u0000${audience}`, () => access.claimsForClient(clientId, audience)),
+  };
+}
+
+export type ClaimsCache = ReturnType<typeof createClaimsCache>;

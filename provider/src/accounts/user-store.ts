@@ -1,0 +1,86 @@
+import type { Knex } from '@usher/platform';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  password_hash: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  email_verified: boolean;
+  blocked_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewUser {
+  email: string;
+  passwordHash: string | null;
+  firstName?: string | null | undefined;
+  lastName?: string | null | undefined;
+  emailVerified?: boolean;
+}
+
+export class EmailTaken extends Error {
+  constructor(email: string) {
+    super(`An account with email ${email} already exists`);
+    this.name = 'EmailTaken';
+  }
+}
+
+export const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';
+
+export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function normalizeEmail(email: string): string {
+  return email.trim();
+}
+
+/** Queries of the users table; emails are unique case-insensitively. */
+export function createUserStore(knex: Knex) {
+  return {
+    async findByEmail(email: string, trx: Knex = knex): Promise<UserRow | undefined> {
+      return trx<UserRow>('users')
+        .whereRaw('lower(email) = lower(?)', [normalizeEmail(email)])
+        .first();
+    },
+
+    async findById(id: string, trx: Knex = knex): Promise<UserRow | undefined> {
+      if (!uuidPattern.test(id)) return undefined;
+      return trx<UserRow>('users').where({ id }).first();
+    },
+
+    async create(user: NewUser, trx: Knex = knex): Promise<UserRow> {
+      try {
+        const [row] = await trx<UserRow>('users')
+          .insert({
+            email: normalizeEmail(user.email),
+            password_hash: user.passwordHash,
+            first_name: user.firstName ?? null,
+            last_name: user.lastName ?? null,
+            email_verified: user.emailVerified ?? false,
+          })
+          .returning('*');
+        return row!;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new EmailTaken(user.email);
+        throw error;
+      }
+    },
+
+    async setPassword(id: string, passwordHash: string, trx: Knex = knex): Promise<void> {
+      await trx('users').where({ id }).update({ password_hash: passwordHash, updated_at: trx.fn.now() });
+    },
+
+    async setBlocked(id: string, blocked: boolean, trx: Knex = knex): Promise<void> {
+      await trx('users')
+        .where({ id })
+        .update({ blocked_at: blocked ? trx.fn.now() : null, updated_at: trx.fn.now() });
+    },
+
+    async delete(id: string, trx: Knex = knex): Promise<boolean> {
+      return (await trx('users').where({ id }).delete()) > 0;
+    },
+  };
+}
+
+export type UserStore = ReturnType<typeof createUserStore>;

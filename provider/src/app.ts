@@ -1,0 +1,240 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import Koa, { type Context, type Middleware, type Next } from 'koa';
+import type { Database, KeyValueStore, Logger } from '@usher/platform';
+import type { ProviderConfig } from './config.ts';
+import { createDomain, signingAlgorithms, type Domain } from './domain.ts';
+import { createCsrf } from './interactions/csrf.ts';
+import { interactionRoutes } from './interactions/routes.ts';
+import { createThrottle, type Throttle } from './interactions/throttle.ts';
+import { stylesheetPath } from './interactions/views/layout.ts';
+import { createAdapterFactory, purgeExpiredPayloads } from './oidc/adapter.ts';
+import { createOidcProvider } from './oidc/provider-factory.ts';
+import { createProviderHolder, type ProviderHolder } from './oidc/provider-holder.ts';
+import { healthRoutes } from './ops/health-routes.ts';
+import { createFrontDoor, type RequestHandler } from './ops/front-door.ts';
+import { problemResponses } from './ops/problem-responses.ts';
+import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { createSecurityEventFeed, type SecurityEventFeed } from './security-events/feed.ts';
+import { eventTypes } from './security-events/event-types.ts';
+import { jwtAccessTokenRevoker } from './security-events/jwt-revocation.ts';
+import { securityEventRoutes } from './security-events/poll-routes.ts';
+
+export interface AppDeps {
+  db: Database;
+  store: KeyValueStore;
+  logger: Logger;
+}
+
+export interface UsherProvider {
+  /** The HTTP request handler (the front door); give it to http.createServer. */
+  handler: RequestHandler;
+  app: Koa;
+  domain: Domain;
+  holder: ProviderHolder;
+  metrics: Metrics;
+  throttle: Throttle;
+  feed: SecurityEventFeed;
+  close(): Promise<void>;
+}
+
+/** Cookie signing secrets: configured, or generated once and shared by every instance via the database. */
+async function cookieSecrets(config: ProviderConfig, domain: Domain): Promise<string[]> {
+  if (config.COOKIE_SECRETS?.length) return config.COOKIE_SECRETS;
+  await domain
+    .knex('settings')
+    .insert({ key: 'cookie_secret', value: domain.box.seal(randomBytes(32).toString('base64url')) })
+    .onConflict('key')
+    .ignore();
+  const row = (await domain.knex('settings').where({ key: 'cookie_secret' }).first()) as { value: string };
+  return [domain.box.open(row.value)];
+}
+
+/**
+ * POST /token, before oidc-provider: reads the form once (oidc-provider then takes it from req.body;
+ * it warns once that it does) and answers refresh grants over the per-IP limit with 429.
+ */
+function tokenEndpoint(throttle: Throttle, trustProxy: boolean, provider: RequestHandler): RequestHandler {
+  return async function limitedTokenEndpoint(req, res) {
+    if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return provider(req, res);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > 56 * 1024) break;
+      chunks.push(chunk);
+    }
+    const raw = Buffer.concat(chunks).toString('utf8');
+    (req as { body?: string }).body = raw;
+    if (new URLSearchParams(raw).get('grant_type') === 'refresh_token') {
+      const forwarded = trustProxy
+        ? String(req.headers['x-forwarded-for'] ?? '')
+            .split(',')[0]
+            ?.trim()
+        : '';
+      const verdict = await throttle.refresh(forwarded || req.socket.remoteAddress || 'unknown');
+      if (!verdict.allowed) {
+        res.writeHead(429, {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Retry-After': String(verdict.retryAfterSeconds),
+          'Cache-Control': 'no-store',
+        });
+        res.end(JSON.stringify({ error: 'slow_down', error_description: 'too many refresh requests, retry later' }));
+        return;
+      }
+    }
+    return provider(req, res);
+  };
+}
+
+/**
+ * oidc-provider 9 answers 500 when the device code form is posted without a session cookie (its
+ * session middleware tries to persist a session that was never saved). Such a post can only come
+ * from a stale or forged form, so send the browser to the code entry page, which starts a session.
+ */
+async function deviceFormNeedsSession(ctx: Context, next: Next) {
+  const isDeviceForm = ctx.method === 'POST' && /^\/device\/?$/.test(ctx.path);
+  if (isDeviceForm && !ctx.cookies.get('_session', { signed: true })) {
+    ctx.status = 303;
+    ctx.redirect('/device');
+    return;
+  }
+  return next();
+}
+
+/** Builds the provider's HTTP app (not listening): tests start it on port 0. */
+export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<UsherProvider> {
+  const { db, store, logger } = deps;
+  const domain = createDomain(config, db.knex);
+  const metrics = createMetrics();
+  const throttle = createThrottle(config, store);
+  await domain.keys.ensure(signingAlgorithms(config));
+  const secrets = await cookieSecrets(config, domain);
+  const adapter = createAdapterFactory({ knex: db.knex, store, clients: domain.clients });
+  const feed = createSecurityEventFeed({
+    knex: db.knex,
+    issuer: config.issuer,
+    algorithm: config.ACCESS_TOKEN_ALG,
+    events: domain.events,
+    keys: domain.keys,
+    store,
+    logger,
+  });
+  // Filled once the holder exists: the revoker verifies with the keys the provider currently publishes.
+  let revokeJwt: (clientId: string, token: string) => Promise<boolean> = async () => false;
+  const onSessionEnded = (accountId: string, sessionId: string) =>
+    feed.withEvents(async (_trx, emit) => emit({ type: eventTypes.sessionRevoked, subject: accountId, sessionId }));
+  const holder = await createProviderHolder({
+    keyStore: domain.keys,
+    store,
+    pollMs: config.KEY_POLL_INTERVAL_MS,
+    logger,
+    build: (keys) =>
+      createOidcProvider({
+        config,
+        keys,
+        cookieSecrets: secrets,
+        adapter,
+        users: domain.users,
+        access: domain.access,
+        resources: domain.resources,
+        logger,
+        metrics,
+        onSessionEnded,
+        onJwtRevocation: (clientId, token) => revokeJwt(clientId, token),
+      }),
+  });
+  revokeJwt = jwtAccessTokenRevoker({ issuer: config.issuer, keys: () => holder.keys, feed });
+  const https = config.issuer.startsWith('https:');
+  const csrf = createCsrf(secrets[0]!, https);
+  const stylesheet = await readFile(new URL('./interactions/views/usher.css', import.meta.url), 'utf8');
+
+  const app = new Koa({ proxy: config.TRUST_PROXY });
+  app.keys = secrets;
+  app.on('error', () => {}); // logged by problemResponses or oidc-provider's own events
+  const interactions = interactionRoutes({ holder, domain, csrf, throttle, metrics, logger });
+  const health = healthRoutes(db, store, metrics);
+  const securityEvents = securityEventRoutes({
+    events: domain.events,
+    feed,
+    clients: domain.clients,
+    access: domain.access,
+  });
+
+  const callbacks = new WeakMap<object, ReturnType<Koa['callback']>>();
+  // The protocol: the current oidc-provider instance (it changes when keys rotate).
+  const provider: RequestHandler = (req, res) => {
+    const current = holder.current;
+    let handle = callbacks.get(current);
+    if (!handle) {
+      handle = current.callback();
+      callbacks.set(current, handle);
+    }
+    return handle(req, res);
+  };
+  const handOff = async (ctx: Context) => {
+    ctx.respond = false;
+    await provider(ctx.req, ctx.res);
+  };
+  const stylesheetRoute = async (ctx: Context) => {
+    ctx.type = 'text/css';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = stylesheet;
+  };
+  // Router middleware is typed for router contexts; at run time it is plain Koa middleware.
+  const asKoa = (middleware: unknown) => middleware as Middleware;
+  const [pageRoutes, pageMethods] = [asKoa(interactions.routes()), asKoa(interactions.allowedMethods())];
+  const pages = (ctx: Context, next: Next) => pageRoutes(ctx, () => pageMethods(ctx, next));
+  const operations = asKoa(health.routes());
+  const feedRoutes = asKoa(securityEvents.routes());
+  const operationPaths = new Set(['/healthz', '/readyz', '/metrics']);
+  const isDeviceForm = (method: string, path: string) => method === 'POST' && /^\/device\/?$/.test(path);
+
+  app.use(problemResponses(logger));
+  app.use((ctx, next) => {
+    const { path } = ctx;
+    if (path.startsWith('/interaction/')) return pages(ctx, next);
+    if (operationPaths.has(path)) return operations(ctx, next);
+    if (path === stylesheetPath) return stylesheetRoute(ctx);
+    if (path.startsWith('/secevents/')) return feedRoutes(ctx, next);
+    return deviceFormNeedsSession(ctx, () => handOff(ctx));
+  });
+
+  const token = tokenEndpoint(throttle, config.TRUST_PROXY, provider);
+  const handler = createFrontDoor({
+    logger,
+    metrics,
+    https,
+    ours: app.callback(),
+    protocol: (req, res) =>
+      req.method === 'POST' && /^\/token\/?(\?|$)/.test(req.url ?? '') ? token(req, res) : provider(req, res),
+    // Our pages, operations and feed, and the device form (whose session we check first).
+    isOurs: (method, path) =>
+      path.startsWith('/interaction/') ||
+      operationPaths.has(path) ||
+      path === stylesheetPath ||
+      path.startsWith('/secevents/') ||
+      isDeviceForm(method, path),
+  });
+
+  const purge = setInterval(() => {
+    purgeExpiredPayloads(db.knex).catch((error: unknown) =>
+      logger.warn({ err: error }, 'purge of expired protocol state failed'),
+    );
+  }, 10 * 60_000);
+  purge.unref();
+
+  return {
+    handler,
+    app,
+    domain,
+    holder,
+    metrics,
+    throttle,
+    feed,
+    async close() {
+      clearInterval(purge);
+      await holder.stop();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from '@usher/platform';
+import { isUniqueViolation } from '../accounts/user-store.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+
+/** RFC 7591 client metadata as stored (the secret is kept apart, sealed). */
+export type ClientMetadata = Record<string, unknown> & { client_id: string };
+
+export class ClientExists extends Error {
+  constructor(clientId: string) {
+    super(`Client ${clientId} already exists`);
+    this.name = 'ClientExists';
+  }
+}
+
+interface ClientRow {
+  client_id: string;
+  metadata: ClientMetadata;
+  secret: string | null;
+  first_party: boolean;
+  created_at: Date;
+}
+
+const secretlessMethods = new Set(['none', 'private_key_jwt', 'self_signed_tls_client_auth', 'tls_client_auth']);
+
+export function needsSecret(metadata: Record<string, unknown>): boolean {
+  const method = (metadata.token_endpoint_auth_method as string | undefined) ?? 'client_secret_basic';
+  return !secretlessMethods.has(method);
+}
+
+/** Clients live in their own table; oidc-provider reads them through the adapter, briefly cached. */
+export function createClientStore(knex: Knex, box: SecretBox, cacheMs = 2000) {
+  const cache = new Map<string, { at: number; value: (ClientMetadata & { client_secret?: string }) | undefined }>();
+
+  function toOidc(row: ClientRow): ClientMetadata & { client_secret?: string } {
+    const metadata: ClientMetadata & { client_secret?: string } = {
+      ...row.metadata,
+      client_id: row.client_id,
+      first_party: row.first_party,
+    };
+    if (row.secret) metadata.client_secret = box.open(row.secret);
+    return metadata;
+  }
+
+  return {
+    /** Stores a client; generates its id and (for confidential clients) its secret when absent. */
+    async create(
+      input: Record<string, unknown>,
+      trx: Knex = knex,
+    ): Promise<ClientMetadata & { client_secret?: string }> {
+      const { client_secret: givenSecret, first_party: firstParty, ...rest } = input;
+      const clientId =
+        typeof rest.client_id === 'string' && rest.client_id ? rest.client_id : randomBytes(16).toString('base64url');
+      const secret = needsSecret(rest)
+        ? typeof givenSecret === 'string' && givenSecret
+          ? givenSecret
+          : randomBytes(32).toString('base64url')
+        : null;
+      try {
+        await trx('clients').insert({
+          client_id: clientId,
+          metadata: JSON.stringify({ ...rest, client_id: clientId }),
+          secret: secret === null ? null : box.seal(secret),
+          first_party: firstParty === true,
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ClientExists(clientId);
+        throw error;
+      }
+      cache.delete(clientId);
+      const stored = await this.find(clientId, trx);
+      return stored!;
+    },
+
+    async find(clientId: string, trx: Knex = knex): Promise<(ClientMetadata & { client_secret?: string }) | undefined> {
+      const hit = cache.get(clientId);
+      if (hit && Date.now() - hit.at < cacheMs) return hit.value;
+      const row = await trx<ClientRow>('clients').where({ client_id: clientId }).first();
+      const value = row ? toOidc(row) : undefined;
+      cache.set(clientId, { at: Date.now(), value });
+      if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+      return value;
+    },
+
+    async list(trx: Knex = knex): Promise<ClientMetadata[]> {
+      const rows = await trx<ClientRow>('clients').orderBy('created_at');
+      return rows.map((row) => {
+        const { client_secret: _secret, ...metadata } = toOidc(row);
+        return metadata;
+      });
+    },
+
+    async delete(clientId: string, trx: Knex = knex): Promise<boolean> {
+      cache.delete(clientId);
+      return (await trx('clients').where({ client_id: clientId }).delete()) > 0;
+    },
+
+    async rotateSecret(clientId: string, trx: Knex = knex): Promise<string | null> {
+      const secret = randomBytes(32).toString('base64url');
+      const updated = await trx('clients')
+        .where({ client_id: clientId })
+        .whereNotNull('secret')
+        .update({ secret: box.seal(secret), updated_at: trx.fn.now() });
+      cache.delete(clientId);
+      return updated ? secret : null;
+    },
+  };
+}
+
+export type ClientStore = ReturnType<typeof createClientStore>;

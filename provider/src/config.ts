@@ -1,0 +1,96 @@
+import { env, loadConfig, resolveDataDir } from '@usher/platform';
+import { z } from 'zod';
+
+const algorithms = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+
+/** Every setting of the provider, with its environment variable name. Nothing else reads process.env. */
+export const providerSettings = z.object({
+  PORT: env.port(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** Public URL of the provider; tokens carry it as `iss`. Defaults to http://localhost:PORT. */
+  ISSUER: env.url().optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('provider'),
+  USHER_DATA_DIR: z.string().optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  REDIS_PREFIX: z.string().default('usher:'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ACCESS_TOKEN_TTL: env.seconds(30 * 60),
+  REFRESH_TOKEN_TTL: env.seconds(24 * 60 * 60),
+  ID_TOKEN_TTL: env.seconds(60 * 60),
+  SESSION_TTL: env.seconds(14 * 24 * 60 * 60),
+  DEVICE_CODE_TTL: env.seconds(10 * 60),
+  /** Algorithm of JWT access tokens (ID tokens are always RS256, as OpenID Connect requires). */
+  ACCESS_TOKEN_ALG: z.enum(algorithms).default('ES256'),
+  /** Encrypts private signing keys and client secrets at rest when set (32+ characters). */
+  KEY_ENCRYPTION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Comma-separated cookie signing secrets, newest first; generated and stored when unset. */
+  COOKIE_SECRETS: env.list().optional(),
+  /** How often each instance checks the keys table for a rotation. */
+  KEY_POLL_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
+  /** Requests per minute per IP on the token endpoint for refresh_token grants. */
+  RATE_LIMIT_REFRESH_PER_MINUTE: z.coerce.number().int().min(0).default(120),
+  /** Failed sign-ins per account (15 minutes) before it is locked out for the rest of the window. */
+  RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(0).default(10),
+  /** Failed sign-ins per IP per hour. */
+  RATE_LIMIT_SIGNIN_FAILURES_PER_IP: z.coerce.number().int().min(0).default(100),
+  /** Registrations per IP per hour. */
+  RATE_LIMIT_REGISTRATIONS_PER_IP: z.coerce.number().int().min(0).default(20),
+  /** Password changes per account per hour. */
+  RATE_LIMIT_PASSWORD_CHANGES_PER_ACCOUNT: z.coerce.number().int().min(0).default(10),
+  /** Trust X-Forwarded-* headers (behind a reverse proxy). */
+  TRUST_PROXY: env.boolean(false),
+  /**
+   * Resource servers to register on start, as comma-separated `Name=URI` pairs (for example
+   * `Films=http://localhost:3001`); `npm start` passes the services it launches.
+   */
+  USHER_RESOURCE_SERVERS: z
+    .string()
+    .transform((value, ctx) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+        .map((item) => {
+          const at = item.indexOf('=');
+          const name = item.slice(0, at).trim();
+          const identifier = item.slice(at + 1).trim();
+          if (at < 1 || !/^https?:\/\/[^\s#]+$/.test(identifier)) {
+            ctx.addIssue({ code: 'custom', message: `"${item}" is not Name=http(s)://uri` });
+          }
+          return { name, identifier };
+        }),
+    )
+    .optional(),
+  USHER_ADMIN_EMAIL: z.email().optional(),
+  USHER_ADMIN_PASSWORD: z.string().min(8).optional(),
+});
+
+export type ProviderSettings = z.infer<typeof providerSettings>;
+
+export interface ProviderConfig extends ProviderSettings {
+  issuer: string;
+  dataDir: string;
+  /** The provider's own admin API audience: issuer + /api. */
+  adminAudience: string;
+}
+
+export function loadProviderConfig(source: Record<string, string | undefined> = process.env): ProviderConfig {
+  const settings = loadConfig(providerSettings, source);
+  const issuer = (settings.ISSUER ?? `http://localhost:${settings.PORT}`).replace(/\/$/, '');
+  return Object.freeze({
+    ...settings,
+    issuer,
+    dataDir: resolveDataDir(settings.USHER_DATA_DIR),
+    adminAudience: `${issuer}/api`,
+  });
+}

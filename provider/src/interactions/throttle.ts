@@ -1,0 +1,86 @@
+import type { KeyValueStore } from '@usher/platform';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { ProviderConfig } from '../config.ts';
+
+export interface Verdict {
+  allowed: boolean;
+  retryAfterSeconds: number;
+}
+
+const allow: Verdict = { allowed: true, retryAfterSeconds: 0 };
+
+function limiter(store: KeyValueStore, keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
+  const options = { keyPrefix, points, duration, blockDuration: duration };
+  return store.redis ? new RateLimiterRedis({ ...options, storeClient: store.redis }) : new RateLimiterMemory(options);
+}
+
+async function consumed(limit: RateLimiterAbstract | null, key: string): Promise<RateLimiterRes | null> {
+  return limit ? limit.get(key) : null;
+}
+
+/**
+ * Rate limits on anything guessable: failed sign-ins per account and per IP (with a progressive
+ * delay before the lockout), registrations per IP, password changes per account and refresh-token
+ * grants per IP. Redis-backed when configured, so all instances share the counters. A limit of 0
+ * switches that limit off.
+ */
+export function createThrottle(config: ProviderConfig, store: KeyValueStore) {
+  const make = (prefix: string, points: number, duration: number) =>
+    points > 0 ? limiter(store, `rl:${prefix}`, points, duration) : null;
+  const failuresByAccount = make('signin-account', config.RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT, 15 * 60);
+  const failuresByIp = make('signin-ip', config.RATE_LIMIT_SIGNIN_FAILURES_PER_IP, 60 * 60);
+  const registrations = make('register-ip', config.RATE_LIMIT_REGISTRATIONS_PER_IP, 60 * 60);
+  const passwordChanges = make('password-account', config.RATE_LIMIT_PASSWORD_CHANGES_PER_ACCOUNT, 60 * 60);
+  const refreshes = make('refresh-ip', config.RATE_LIMIT_REFRESH_PER_MINUTE, 60);
+
+  const accountKey = (email: string) => email.trim().toLowerCase();
+
+  async function take(limit: RateLimiterAbstract | null, key: string): Promise<Verdict> {
+    if (!limit) return allow;
+    try {
+      await limit.consume(key);
+      return allow;
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) {
+        return { allowed: false, retryAfterSeconds: Math.ceil(rejection.msBeforeNext / 1000) };
+      }
+      throw rejection;
+    }
+  }
+
+  return {
+    /** Before checking a password: is this account or IP locked out, and how long to wait first. */
+    async beforeSignIn(email: string, ip: string): Promise<Verdict & { delayMs: number }> {
+      const [account, address] = await Promise.all([
+        consumed(failuresByAccount, accountKey(email)),
+        consumed(failuresByIp, ip),
+      ]);
+      for (const [state, points] of [
+        [account, config.RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT],
+        [address, config.RATE_LIMIT_SIGNIN_FAILURES_PER_IP],
+      ] as const) {
+        if (state && state.consumedPoints >= points) {
+          return { allowed: false, retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000), delayMs: 0 };
+        }
+      }
+      // Progressive delay: free for the first three failures, then doubling up to 4 s.
+      const failures = account?.consumedPoints ?? 0;
+      const delayMs = failures < 3 ? 0 : Math.min(4000, 250 * 2 ** (failures - 3));
+      return { ...allow, delayMs };
+    },
+
+    async signInFailed(email: string, ip: string): Promise<void> {
+      await Promise.all([take(failuresByAccount, accountKey(email)), take(failuresByIp, ip)]);
+    },
+
+    async signInSucceeded(email: string): Promise<void> {
+      await failuresByAccount?.delete(accountKey(email));
+    },
+
+    registration: (ip: string) => take(registrations, ip),
+    passwordChange: (userId: string) => take(passwordChanges, userId),
+    refresh: (ip: string) => take(refreshes, ip),
+  };
+}
+
+export type Throttle = ReturnType<typeof createThrottle>;

@@ -1,0 +1,73 @@
+import { createServer, type Server } from 'node:http';
+import { ConfigError, createLogger, openDatabase, openKeyValueStore } from '@usher/platform';
+import { buildApp } from './app.ts';
+import { firstStart } from './bootstrap/first-start.ts';
+import { loadProviderConfig } from './config.ts';
+
+/** Starts the provider: config, database (migrated), store, first-start bootstrap, HTTP, and a clean stop. */
+async function main() {
+  let config;
+  try {
+    config = loadProviderConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ service: 'provider', level: config.LOG_LEVEL });
+  const db = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    schema: config.DATABASE_SCHEMA,
+    logger,
+  });
+  const applied = await db.migrate();
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const store = openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX);
+  const built = await buildApp(config, { db, store, logger });
+  await firstStart(config, built.domain, logger, (text) => process.stdout.write(`${text}\n`));
+  for (const { identifier, name } of config.USHER_RESOURCE_SERVERS ?? []) {
+    await built.domain.resources.upsert(identifier, name);
+  }
+
+  const server: Server = createServer(built.handler);
+  server.listen(config.PORT, config.HOST);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  logger.info(
+    {
+      issuer: config.issuer,
+      port: config.PORT,
+      database: config.DATABASE_URL ? 'postgres' : 'embedded',
+      store: store.kind,
+    },
+    'provider ready',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await built.close();
+    await store.close();
+    await db.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`provider failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,302 @@
+import type { Logger } from '@usher/platform';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { createClaimsCache } from '../access/claims-cache.ts';
+import type { AccessStore } from '../access/access-store.ts';
+import type { UserStore } from '../accounts/user-store.ts';
+import type { ProviderConfig } from '../config.ts';
+import type { SigningKey } from '../keys/key-store.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import type { ResourceStore } from '../resources/resource-store.ts';
+import * as pages from '../interactions/views/pages.ts';
+import type { createAdapterFactory } from './adapter.ts';
+
+export interface OidcDeps {
+  config: ProviderConfig;
+  keys: SigningKey[];
+  cookieSecrets: string[];
+  adapter: ReturnType<typeof createAdapterFactory>;
+  users: UserStore;
+  access: AccessStore;
+  resources: ResourceStore;
+  logger: Logger;
+  metrics: Metrics;
+  /** Called when a browser session ends (RP-initiated logout): its tokens must stop working. */
+  onSessionEnded?: (accountId: string, sessionId: string) => Promise<void>;
+  /** Revokes a JWT access token (by jti) for the authenticated client; oidc-provider cannot. */
+  onJwtRevocation?: (clientId: string, token: string) => Promise<boolean>;
+}
+
+/** Above this size a token starts to hurt (headers, cookies, proxies); we warn, as Auth0 and Okta do. */
+export const largeTokenBytes = 4096;
+
+const htmlHeaders = (ctx: KoaContextWithOIDC) => {
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+};
+
+function clientName(ctx: KoaContextWithOIDC): string | null {
+  const client = ctx.oidc?.client;
+  return client ? ((client.clientName as string | undefined) ?? client.clientId) : null;
+}
+
+/**
+ * Builds an oidc-provider instance from the current signing keys. oidc-provider reads `jwks` once,
+ * at construction, so key rotation builds a new instance (see provider-holder.ts); all protocol state
+ * lives in the adapter, so nothing in flight is lost by the swap.
+ */
+export function createOidcProvider(deps: OidcDeps): Provider {
+  const { config, users, access, resources, logger, metrics } = deps;
+  const claims = createClaimsCache(access);
+  const activeKid = (alg: string) => deps.keys.find((key) => key.alg === alg && key.status === 'active')?.kid;
+
+  async function resourceServerInfo(indicator: string) {
+    const known = indicator === config.adminAudience ? { name: 'Usher admin API' } : await resources.find(indicator);
+    if (!known) throw new errors.InvalidTarget('unknown resource indicator');
+    const kid = activeKid(config.ACCESS_TOKEN_ALG);
+    return {
+      audience: indicator,
+      scope: 'openid profile email offline_access',
+      accessTokenTTL: config.ACCESS_TOKEN_TTL,
+      accessTokenFormat: 'jwt' as const,
+      jwt: { sign: kid ? { alg: config.ACCESS_TOKEN_ALG, kid } : { alg: config.ACCESS_TOKEN_ALG } },
+    };
+  }
+
+  const configuration: Configuration = {
+    adapter: deps.adapter,
+    clients: [],
+    jwks: { keys: deps.keys.map((key) => key.privateJwk) as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: {
+      keys: deps.cookieSecrets,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    extraClientMetadata: {
+      properties: ['first_party'],
+      validator(_ctx, key, value) {
+        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata('first_party must be a boolean');
+        }
+      },
+    },
+    async findAccount(_ctx, sub) {
+      const user = await users.findById(sub);
+      if (!user || user.blocked_at) return undefined;
+      return {
+        accountId: user.id,
+        async claims() {
+          const name = [user.first_name, user.last_name].filter(Boolean).join(' ');
+          return {
+            sub: user.id,
+            email: user.email,
+            email_verified: user.email_verified,
+            ...(name ? { name } : {}),
+            ...(user.first_name ? { given_name: user.first_name } : {}),
+            ...(user.last_name ? { family_name: user.last_name } : {}),
+          };
+        },
+      };
+    },
+    claims: {
+      openid: ['sub'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'given_name', 'family_name'],
+    },
+    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Confidential clients (resource servers) may introspect any token; public clients their own.
+        allowedPolicy: async (_ctx, client, token) =>
+          client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+      },
+      revocation: {
+        enabled: true,
+        // RFC 7009: a client revokes only tokens issued to it.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          htmlHeaders(ctx);
+          ctx.body = pages.logoutPage({ form, clientName: clientName(ctx) });
+        },
+        async postLogoutSuccessSource(ctx) {
+          htmlHeaders(ctx);
+          ctx.body = pages.logoutSuccessPage(clientName(ctx));
+        },
+      },
+      deviceFlow: {
+        enabled: true,
+        charset: 'base-20',
+        mask: '****-****',
+        async userCodeInputSource(ctx, form, _out, error) {
+          htmlHeaders(ctx);
+          let message: string | undefined;
+          if (error && ((error as { userCode?: string }).userCode || error.name === 'NoCodeError')) {
+            message = 'That code is not valid or has expired. Check the code on your device and try again.';
+          } else if (error?.name === 'AbortedError') {
+            message = 'The sign-in was cancelled.';
+          } else if (error) {
+            message = 'Something went wrong. Try again.';
+          }
+          ctx.body = pages.deviceInputPage({ form, error: message });
+        },
+        async userCodeConfirmSource(ctx, form, client, _deviceInfo, userCode) {
+          htmlHeaders(ctx);
+          ctx.body = pages.deviceConfirmPage({
+            form,
+            clientName: (client.clientName as string | undefined) ?? client.clientId,
+            userCode,
+          });
+        },
+        async successSource(ctx) {
+          htmlHeaders(ctx);
+          ctx.body = pages.deviceSuccessPage(clientName(ctx) ?? 'your device');
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        // A token request naming no resource gets an opaque token for userinfo (or, for client
+        // credentials, fails: a machine token without an audience is of no use to anyone).
+        defaultResource: (_ctx, _client, oneOf) => (oneOf ? oneOf[0]! : undefined) as string,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => resourceServerInfo(indicator),
+      },
+    },
+    pkce: {
+      required: (_ctx, client) => client.clientAuthMethod === 'none',
+    },
+    async extraTokenClaims(_ctx, token) {
+      const audience = (token as { resourceServer?: { audience?: string } }).resourceServer?.audience;
+      if (!audience) return undefined;
+      if (token.kind === 'ClientCredentials') {
+        return { ...(await claims.forClient(token.clientId!, audience)) };
+      }
+      const { accountId, sessionUid } = token as { accountId?: string; sessionUid?: string };
+      if (token.kind === 'AccessToken' && accountId) {
+        // `sid` lets resource servers drop the tokens of a session that signed out.
+        return { ...(await claims.forUser(accountId, audience)), ...(sessionUid ? { sid: sessionUid } : {}) };
+      }
+      return undefined;
+    },
+    formats: {
+      customizers: {
+        async jwt(_ctx, _token, jwt) {
+          // header + payload in base64url plus an RSA signature bounds the size from above.
+          const estimate = Math.ceil((JSON.stringify(jwt.payload).length + 100) * (4 / 3)) + 350;
+          if (estimate > largeTokenBytes) {
+            metrics.largeTokens.inc();
+            logger.warn(
+              { sub: jwt.payload.sub, aud: jwt.payload.aud, approximateBytes: estimate },
+              'access token exceeds 4 KB; consider fewer roles or audience-specific permissions',
+            );
+          }
+        },
+      },
+    },
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: config.ACCESS_TOKEN_TTL,
+      ClientCredentials: config.ACCESS_TOKEN_TTL,
+      AuthorizationCode: 60,
+      IdToken: config.ID_TOKEN_TTL,
+      DeviceCode: config.DEVICE_CODE_TTL,
+      Interaction: 60 * 60,
+      Session: config.SESSION_TTL,
+      Grant: config.SESSION_TTL,
+      RefreshToken: (ctx, token, client) => {
+        // Each rotation starts a new lifetime, except for browser apps (public web clients), whose
+        // rotated tokens keep the chain's remaining lifetime, as oidc-provider recommends.
+        const rotated = ctx?.oidc?.entities.RotatedRefreshToken;
+        if (
+          rotated &&
+          client.applicationType === 'web' &&
+          client.clientAuthMethod === 'none' &&
+          !token.isSenderConstrained()
+        ) {
+          return rotated.remainingTTL;
+        }
+        return config.REFRESH_TOKEN_TTL;
+      },
+    },
+    async renderError(ctx, out, error) {
+      htmlHeaders(ctx);
+      const description =
+        (out as { error_description?: string }).error_description ?? 'The request could not be processed.';
+      ctx.body = pages.errorPage({
+        title: 'Sign-in could not continue',
+        message: description,
+        requestId: ctx.get('x-request-id') || undefined,
+      });
+      if ((error as { status?: number }).status === undefined || (error as { status: number }).status >= 500) {
+        logger.error({ err: error }, 'oidc-provider error page');
+      }
+    },
+    clientBasedCORS: () => true,
+    conformIdTokenClaims: true,
+    enabledJWA: {
+      authorizationSigningAlgValues: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+      idTokenSigningAlgValues: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+      userinfoSigningAlgValues: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+      introspectionSigningAlgValues: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.TRUST_PROXY;
+
+  // oidc-provider refuses JWTs at the revocation endpoint (after authenticating the client) with
+  // unsupported_token_type; we revoke them through the revocation feed and answer 200 (RFC 7009).
+  // Its routes answer their own errors, so the refusal is rewritten here, before Koa responds.
+  provider.use(async (ctx, next) => {
+    await next();
+    const { oidc } = ctx as KoaContextWithOIDC;
+    // A completed sign-out: its session's tokens are revoked before the browser is sent on.
+    const session = oidc?.session as { accountId?: string; uid?: string; destroyed?: boolean } | undefined;
+    if (
+      oidc?.route === 'end_session_confirm' &&
+      session?.destroyed &&
+      session.accountId &&
+      session.uid &&
+      deps.onSessionEnded
+    ) {
+      await deps.onSessionEnded(session.accountId, session.uid);
+    }
+    const refused = (ctx.body as { error?: string } | undefined)?.error === 'unsupported_token_type';
+    if (oidc?.route === 'revocation' && ctx.status === 400 && refused && oidc.client && deps.onJwtRevocation) {
+      await deps.onJwtRevocation(oidc.client.clientId, String(oidc.params?.token ?? ''));
+      ctx.status = 200;
+      ctx.body = '';
+    }
+  });
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    metrics.tokens.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') });
+  });
+  for (const event of [
+    'grant.error',
+    'authorization.error',
+    'introspection.error',
+    'revocation.error',
+    'userinfo.error',
+    'end_session.error',
+    'server_error',
+  ] as const) {
+    (provider.on as (name: string, listener: (...args: never[]) => void) => void)(
+      event,
+      (_ctx: unknown, error: Error & { error?: string }) => {
+        metrics.errors.inc({ kind: event, error: error.error ?? error.name });
+        if (event === 'server_error') logger.error({ err: error }, 'oidc-provider server error');
+        else logger.debug({ err: { name: error.name, message: error.message } }, event);
+      },
+    );
+  }
+  return provider;
+}

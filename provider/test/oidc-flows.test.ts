@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import * as oidc from 'openid-client';
+import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { callbackUrl, createUser, createWebClient, discover, filmsResource, signIn } from './fixtures.ts';
+
+describe('OpenID Connect flows with openid-client as the relying party', () => {
+  let stores: TestStores;
+  let provider: RunningProvider;
+  let client: { client_id: string; client_secret?: string };
+  let config: oidc.Configuration;
+  let user: { id: string; email: string; password: string };
+
+  before(async () => {
+    stores = await createTestStores();
+    provider = await startProvider(stores);
+    await provider.built.domain.resources.create(filmsResource, 'Films');
+    client = await createWebClient(provider);
+    config = await discover(provider, client.client_id, client.client_secret);
+    user = await createUser(provider, { roles: ['subscriber'] });
+  });
+
+  after(async () => {
+    await provider?.stop();
+    await stores?.dispose();
+  });
+
+  test('discovery and JWKS publish the active and the next keys', async () => {
+    const metadata = config.serverMetadata();
+    assert.equal(metadata.issuer, provider.url);
+    assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
+    const jwks = (await (await fetch(metadata.jwks_uri!)).json()) as {
+      keys: { kid: string; alg: string; d?: string }[];
+    };
+    const published = await provider.built.domain.keys.published();
+    assert.deepEqual(jwks.keys.map((k) => k.kid).sort(), published.map((k) => k.kid).sort());
+    assert.ok(
+      jwks.keys.every((k) => k.d === undefined),
+      'no private parts in JWKS',
+    );
+    assert.ok(published.some((k) => k.status === 'next' && k.alg === 'RS256'));
+    assert.ok(published.some((k) => k.status === 'next' && k.alg === 'ES256'));
+  });
+
+  test('authorization code + PKCE signs in and the ID token names the user', async () => {
+    const { tokens } = await signIn(provider, config, user);
+    const claims = tokens.claims()!;
+    assert.equal(claims.sub, user.id);
+    // conformIdTokenClaims: profile and email claims travel through userinfo when an access token is issued.
+    assert.equal(claims.email, undefined);
+    assert.equal(decodeProtectedHeader(tokens.id_token!).alg, 'RS256');
+    const active = (await provider.built.domain.keys.published()).find(
+      (k) => k.alg === 'RS256' && k.status === 'active',
+    );
+    assert.equal(decodeProtectedHeader(tokens.id_token!).kid, active!.kid);
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, user.id);
+    assert.equal(info.email, user.email);
+    assert.equal(info.email_verified, false);
+  });
+
+  test('an access token for a resource server is an RFC 9068 JWT with roles and permissions', async () => {
+    const { tokens } = await signIn(provider, config, user, { resource: filmsResource });
+    const header = decodeProtectedHeader(tokens.access_token);
+    assert.equal(header.typ, 'at+jwt');
+    assert.equal(header.alg, 'ES256');
+    const payload = decodeJwt(tokens.access_token);
+    assert.equal(payload.aud, filmsResource);
+    assert.equal(payload.sub, user.id);
+    assert.equal(payload.iss, provider.url);
+    assert.deepEqual(payload.roles, ['subscriber', 'user']);
+    assert.ok((payload.permissions as string[]).includes('pro_read'));
+    assert.ok((payload.permissions as string[]).includes('can_view_file'));
+    assert.ok(payload.exp! - payload.iat! === 30 * 60);
+  });
+
+  test('refresh tokens rotate, and reusing an old one revokes the whole grant', async () => {
+    const { tokens } = await signIn(provider, config, user, { resource: filmsResource });
+    const first = tokens.refresh_token!;
+    assert.ok(first, 'a refresh token is issued');
+    const second = await oidc.refreshTokenGrant(config, first, { resource: filmsResource });
+    assert.ok(second.refresh_token && second.refresh_token !== first, 'rotated');
+    assert.equal(decodeJwt(second.access_token).aud, filmsResource);
+    await assert.rejects(
+      oidc.refreshTokenGrant(config, first),
+      (error: oidc.ResponseBodyError) => error.error === 'invalid_grant',
+    );
+    // The reuse revoked the grant: the newest refresh token is dead too.
+    await assert.rejects(
+      oidc.refreshTokenGrant(config, second.refresh_token!),
+      (error: oidc.ResponseBodyError) => error.error === 'invalid_grant',
+    );
+  });
+
+  test('the authorization code cannot be replayed', async () => {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const { agent } = await signIn(provider, config, user);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: callbackUrl,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const { url: callback } = await agent.follow(url.toString(), provider.url);
+    assert.ok(callback.startsWith(callbackUrl), 'existing session signs in without a form');
+    await oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, idTokenExpected: true });
+    await assert.rejects(
+      oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier }),
+      (error: oidc.ResponseBodyError) => error.error === 'invalid_grant',
+    );
+  });
+
+  test('client credentials with only a resource parameter get a JWT with the client’s permissions', async () => {
+    const machine = await provider.built.domain.clients.create({
+      client_name: 'Films importer',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+    await provider.built.domain.access.grantPermissionToClient(machine.client_id, 'pro_read');
+    const machineConfig = await discover(
+      provider,
+      machine.client_id,
+      machine.client_secret!,
+      oidc.ClientSecretPost(machine.client_secret!),
+    );
+    const tokens = await oidc.clientCredentialsGrant(machineConfig, { resource: filmsResource });
+    const payload = decodeJwt(tokens.access_token);
+    assert.equal(payload.sub, machine.client_id);
+    assert.equal(payload.aud, filmsResource);
+    assert.deepEqual(payload.permissions, ['pro_read']);
+    assert.deepEqual(payload.roles, []);
+    const wrong = await discover(
+      provider,
+      machine.client_id,
+      'not-the-secret',
+      oidc.ClientSecretPost('not-the-secret'),
+    );
+    await assert.rejects(
+      oidc.clientCredentialsGrant(wrong, { resource: filmsResource }),
+      (error: oidc.ResponseBodyError) => {
+        assert.equal(error.error, 'invalid_client');
+        assert.equal(error.status, 401);
+        return true;
+      },
+    );
+    await assert.rejects(
+      oidc.clientCredentialsGrant(machineConfig, { resource: 'http://unknown.test' }),
+      (error: oidc.ResponseBodyError) => error.error === 'invalid_target',
+    );
+  });
+
+  test('device authorization: a TV signs in through the code entry page', async () => {
+    const tv = await provider.built.domain.clients.create({
+      client_name: 'Living-room TV',
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'none',
+      application_type: 'native',
+      first_party: true,
+    });
+    const tvConfig = await discover(provider, tv.client_id);
+    const device = await oidc.initiateDeviceAuthorization(tvConfig, { scope: 'openid email', resource: filmsResource });
+    assert.match(device.user_code, /^[A-Z]{4}-[A-Z]{4}$/);
+    const { UserAgent, readForm } = await import('./user-agent.ts');
+    const agent = new UserAgent();
+    // The user signs in on a phone first, then enters the code.
+    await signIn(provider, config, user, {}, agent);
+    const entry = await (await agent.request(device.verification_uri)).text();
+    const form = readForm(entry);
+    const { response } = await agent.submit(form.action, provider.url, { ...form.fields, user_code: device.user_code });
+    const confirm = await response.text();
+    assert.match(confirm, /Living-room TV/);
+    const confirmForm = readForm(confirm);
+    const done = await agent.submit(confirmForm.action, provider.url, confirmForm.fields);
+    assert.match(await done.response.text(), /Device connected/);
+    const tokens = await oidc.pollDeviceAuthorizationGrant(tvConfig, {
+      ...device,
+      interval: 0.2,
+    } as oidc.DeviceAuthorizationResponse);
+    assert.equal(tokens.claims()!.sub, user.id);
+    assert.equal(decodeJwt(tokens.access_token).aud, filmsResource);
+  });
+
+  test('introspection and revocation of opaque access and refresh tokens', async () => {
+    const { tokens } = await signIn(provider, config, user);
+    const active = await oidc.tokenIntrospection(config, tokens.access_token);
+    assert.equal(active.active, true);
+    assert.equal(active.sub, user.id);
+    const refresh = await oidc.tokenIntrospection(config, tokens.refresh_token!);
+    assert.equal(refresh.active, true);
+    await oidc.tokenRevocation(config, tokens.access_token);
+    assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, false);
+    await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, user.id));
+    await oidc.tokenRevocation(config, tokens.refresh_token!);
+    await assert.rejects(
+      oidc.refreshTokenGrant(config, tokens.refresh_token!),
+      (error: oidc.ResponseBodyError) => error.error === 'invalid_grant',
+    );
+  });
+
+  test('RP-initiated logout ends the session after confirmation, and its tokens are revoked', async () => {
+    const { tokens, agent } = await signIn(provider, config, user, { resource: filmsResource });
+    const sid = decodeJwt(tokens.access_token).sid as string;
+    assert.ok(sid, 'resource-server tokens name their session');
+    const url = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: 'http://127.0.0.1:9/signed-out',
+      state: 'bye',
+    });
+    const { response } = await agent.follow(url.toString(), provider.url);
+    const page = await response.text();
+    assert.match(page, /Sign out\?/);
+    const { readForm } = await import('./user-agent.ts');
+    const form = readForm(page);
+    const { url: landed } = await agent.submit(form.action, provider.url, { ...form.fields, logout: 'yes' });
+    assert.equal(landed, 'http://127.0.0.1:9/signed-out?state=bye');
+    const event = await provider.db.knex('security_events').where({ session_id: sid }).first();
+    assert.equal(event?.event_type, 'https://schemas.openid.net/secevent/caep/event-type/session-revoked');
+    assert.equal(event?.subject, user.id);
+    // With the session gone, a new authorization shows the sign-in form again.
+    const again = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: callbackUrl,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    const { response: signInPage } = await agent.follow(again.toString(), provider.url);
+    assert.match(await signInPage.text(), /<h1 id="page-title">Sign in<\/h1>/);
+  });
+
+  test('expired access tokens are refused at userinfo', async () => {
+    const short = await startProvider(stores, { ACCESS_TOKEN_TTL: '1' });
+    try {
+      const shortConfig = await discover(short, client.client_id, client.client_secret);
+      const { tokens } = await signIn(short, shortConfig, user);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await assert.rejects(
+        oidc.fetchUserInfo(shortConfig, tokens.access_token, user.id),
+        (error: oidc.WWWAuthenticateChallengeError) => {
+          assert.equal(error.status, 401);
+          return true;
+        },
+      );
+      assert.equal((await oidc.tokenIntrospection(shortConfig, tokens.access_token)).active, false);
+    } finally {
+      await short.stop();
+    }
+  });
+});

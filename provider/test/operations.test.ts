@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as oidc from 'openid-client';
+import { purgeExpiredPayloads } from '../src/oidc/adapter.ts';
+import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { createUser, createWebClient, discover, filmsResource, signIn } from './fixtures.ts';
+
+describe('operations: health, metrics, limits, secrets at rest, large tokens', () => {
+  let stores: TestStores;
+  let provider: RunningProvider;
+
+  before(async () => {
+    stores = await createTestStores();
+    provider = await startProvider(stores, {
+      KEY_ENCRYPTION_SECRET: 'a-test-key-encryption-secret-of-32-chars',
+    });
+    await provider.built.domain.resources.upsert(filmsResource, 'Films');
+  });
+
+  after(async () => {
+    await provider?.stop();
+    await stores?.dispose();
+  });
+
+  test('/healthz and /readyz answer, and /readyz names its checks', async () => {
+    const health = await fetch(new URL('/healthz', provider.url));
+    assert.equal(health.status, 200);
+    const ready = await fetch(new URL('/readyz', provider.url));
+    assert.equal(ready.status, 200);
+    const body = (await ready.json()) as { checks: Record<string, boolean> };
+    assert.equal(body.checks.database, true);
+  });
+
+  test('/readyz is 503 when a store does not answer', async () => {
+    // The provider starts with Redis down (it must not hang on it) and says it is not ready.
+    const broken = await startProvider(stores, {
+      REDIS_URL: 'redis://127.0.0.1:1',
+      REDIS_PREFIX: 'never:',
+      KEY_ENCRYPTION_SECRET: 'a-test-key-encryption-secret-of-32-chars',
+    });
+    try {
+      const ready = await fetch(new URL('/readyz', broken.url));
+      assert.equal(ready.status, 503);
+      assert.equal(((await ready.json()) as { checks: Record<string, boolean> }).checks.redis, false);
+    } finally {
+      await broken.stop();
+    }
+  });
+
+  test('/metrics counts sign-ins by result and tokens by grant type', async () => {
+    const client = await createWebClient(provider);
+    const config = await discover(provider, client.client_id, client.client_secret);
+    const user = await createUser(provider);
+    await signIn(provider, config, user);
+    const text = await (await fetch(new URL('/metrics', provider.url))).text();
+    assert.match(text, /usher_sign_ins_total\{method="password",result="success"\} [1-9]/);
+    assert.match(text, /usher_tokens_issued_total\{grant_type="authorization_code"\} [1-9]/);
+    assert.match(text, /usher_http_request_duration_seconds_bucket/);
+  });
+
+  test('private signing keys and client secrets are encrypted at rest when a secret is configured', async () => {
+    const client = await createWebClient(provider);
+    const row = await provider.db.knex('clients').where({ client_id: client.client_id }).first();
+    assert.match(row.secret, /^enc:v1:/);
+    assert.ok(!row.secret.includes(client.client_secret!));
+    const keys = await provider.db.knex('signing_keys').select('private_jwk');
+    assert.ok(keys.length >= 4);
+    for (const key of keys) assert.match(key.private_jwk, /^enc:v1:/);
+    // And they still work: the client authenticates with its secret.
+    const config = await discover(provider, client.client_id, client.client_secret);
+    const user = await createUser(provider);
+    const { tokens } = await signIn(provider, config, user);
+    assert.ok(tokens.id_token);
+  });
+
+  test('refresh grants over the per-IP limit get 429 with Retry-After', async (t) => {
+    const limited3 = await startProvider(stores, {
+      RATE_LIMIT_REFRESH_PER_MINUTE: '3',
+      KEY_ENCRYPTION_SECRET: 'a-test-key-encryption-secret-of-32-chars',
+    });
+    t.after(() => limited3.stop());
+    const client = await createWebClient(limited3);
+    const config = await discover(limited3, client.client_id, client.client_secret);
+    const user = await createUser(limited3);
+    const { tokens } = await signIn(limited3, config, user);
+    let refreshToken = tokens.refresh_token!;
+    let limited: Response | null = null;
+    for (let i = 0; i < 5 && !limited; i += 1) {
+      const response = await fetch(new URL('/token', limited3.url), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+      });
+      if (response.status === 429) limited = response;
+      else {
+        assert.equal(response.status, 200);
+        refreshToken = ((await response.json()) as { refresh_token: string }).refresh_token;
+      }
+    }
+    assert.ok(limited, 'the fourth refresh within a minute is limited');
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    assert.equal(((await limited.json()) as { error: string }).error, 'slow_down');
+  });
+
+  test('a warning is logged when an access token passes 4 KB', async () => {
+    const user = await createUser(provider);
+    for (let i = 0; i < 60; i += 1) {
+      const name = `films:catalogue:regional-licence:${String(i).padStart(3, '0')}:${'x'.repeat(30)}`;
+      await provider.built.domain.access.createPermission({ name });
+      await provider.built.domain.access.grantPermissionToUser(user.id, name);
+    }
+    const client = await createWebClient(provider);
+    const config = await discover(provider, client.client_id, client.client_secret);
+    const { tokens } = await signIn(provider, config, user, { resource: filmsResource });
+    assert.ok(tokens.access_token.length > 4096);
+    assert.match(provider.logs.text(), /access token exceeds 4 KB/);
+    const small = await createUser(provider);
+    const before = provider.logs.lines.filter((line) => line.includes('exceeds 4 KB')).length;
+    await signIn(provider, config, small, { resource: filmsResource });
+    assert.equal(provider.logs.lines.filter((line) => line.includes('exceeds 4 KB')).length, before);
+  });
+
+  test('expired protocol state is purged', async () => {
+    await provider.db.knex('oidc_payloads').insert([
+      { model: 'Session', id: 'old-one', payload: '{}', expires_at: new Date(Date.now() - 2 * 3600_000) },
+      { model: 'Session', id: 'fresh-one', payload: '{}', expires_at: new Date(Date.now() + 3600_000) },
+    ]);
+    assert.ok((await purgeExpiredPayloads(provider.db.knex)) >= 1);
+    const left = await provider.db.knex('oidc_payloads').whereIn('id', ['old-one', 'fresh-one']).pluck('id');
+    assert.deepEqual(left, ['fresh-one']);
+  });
+
+  test('a blocked user cannot sign in, and existing sessions stop resolving to the account', async () => {
+    const client = await createWebClient(provider);
+    const config = await discover(provider, client.client_id, client.client_secret);
+    const user = await createUser(provider);
+    const { tokens } = await signIn(provider, config, user);
+    await provider.built.domain.users.setBlocked(user.id, true);
+    await assert.rejects(signIn(provider, config, user), /sign-in did not reach the callback: 403/);
+    await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token!), (error: oidc.ResponseBodyError) => {
+      return error.error === 'invalid_grant';
+    });
+  });
+});

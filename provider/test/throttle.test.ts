@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import { openKeyValueStore, type KeyValueStore } from '@usher/platform';
+import { createThrottle } from '../src/interactions/throttle.ts';
+import { loadProviderConfig } from '../src/config.ts';
+import { storeMode } from './harness.ts';
+
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describe(`rate limits (${storeMode === 'real' ? 'Redis' : 'in-process'})`, () => {
+  const stores: KeyValueStore[] = [];
+  const open = () => {
+    const store = openKeyValueStore(
+      storeMode === 'real' ? redisUrl : undefined,
+      `usher-test-${randomBytes(4).toString('hex')}:`,
+    );
+    stores.push(store);
+    return store;
+  };
+  const config = loadProviderConfig({
+    RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '6',
+    RATE_LIMIT_SIGNIN_FAILURES_PER_IP: '8',
+    RATE_LIMIT_REGISTRATIONS_PER_IP: '2',
+    RATE_LIMIT_PASSWORD_CHANGES_PER_ACCOUNT: '2',
+    RATE_LIMIT_REFRESH_PER_MINUTE: '2',
+  });
+
+  after(async () => {
+    for (const store of stores) {
+      if (store.redis) {
+        const keys = await store.redis.keys('*'); // keyPrefix applies to arguments, not to KEYS' answer
+        const own = keys.filter((key) => key.startsWith(store.prefix)).map((key) => key.slice(store.prefix.length));
+        if (own.length) await store.redis.del(...own);
+      }
+      await store.close();
+    }
+  });
+
+  test('failed sign-ins add a growing delay, then lock the account; success clears the account counter', async () => {
+    const throttle = createThrottle(config, open());
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const verdict = await throttle.beforeSignIn('Someone@Example.com', '10.0.0.1');
+      assert.equal(verdict.allowed, true);
+      delays.push(verdict.delayMs);
+      await throttle.signInFailed('someone@example.com', '10.0.0.1');
+    }
+    assert.deepEqual(delays, [0, 0, 0, 250, 500, 1000]);
+    const locked = await throttle.beforeSignIn('someone@example.com', '10.0.0.2');
+    assert.equal(locked.allowed, false, 'locked per account, whatever the IP');
+    assert.ok(locked.retryAfterSeconds > 0 && locked.retryAfterSeconds <= 15 * 60);
+    const other = await throttle.beforeSignIn('other@example.com', '10.0.0.3');
+    assert.equal(other.allowed, true);
+    const fresh = createThrottle(config, open());
+    await fresh.signInFailed('a@example.com', '10.0.0.9');
+    await fresh.signInSucceeded('a@example.com');
+    assert.equal((await fresh.beforeSignIn('a@example.com', '10.0.0.9')).delayMs, 0);
+  });
+
+  test('failures from one IP across many accounts lock that IP', async () => {
+    const throttle = createThrottle(config, open());
+    for (let i = 0; i < 8; i += 1) await throttle.signInFailed(`user${i}@example.com`, '10.1.1.1');
+    assert.equal((await throttle.beforeSignIn('fresh@example.com', '10.1.1.1')).allowed, false);
+    assert.equal((await throttle.beforeSignIn('fresh@example.com', '10.1.1.2')).allowed, true);
+  });
+
+  test('registrations, password changes and refreshes have their own budgets', async () => {
+    const throttle = createThrottle(config, open());
+    for (const take of [
+      () => throttle.registration('10.2.2.2'),
+      () => throttle.passwordChange('user-1'),
+      () => throttle.refresh('10.2.2.2'),
+    ]) {
+      assert.equal((await take()).allowed, true);
+      assert.equal((await take()).allowed, true);
+      const refused = await take();
+      assert.equal(refused.allowed, false);
+      assert.ok(refused.retryAfterSeconds >= 1);
+    }
+  });
+
+  test('a limit of 0 is off', async () => {
+    const throttle = createThrottle(loadProviderConfig({ RATE_LIMIT_REGISTRATIONS_PER_IP: '0' }), open());
+    for (let i = 0; i < 30; i += 1) assert.equal((await throttle.registration('10.3.3.3')).allowed, true);
+  });
+});
