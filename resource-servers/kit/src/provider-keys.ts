@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { httpFetch, type Logger } from '@usher/platform';
+import { importJWK, type JWK } from 'jose';
+
+type VerificationKey = Awaited<ReturnType<typeof importJWK>>;
+
+interface CachedKeySet {
+  issuer: string;
+  jwksUri: string;
+  fetchedAt: number;
+  keys: JWK[];
+}
+
+export type KeyLookup =
+  | { found: true; key: VerificationKey; jwk: JWK }
+  /** The provider answered recently and does not publish this kid: the token is not ours. */
+  | { found: false; providerReachable: true }
+  /** The provider could not be asked (down, hung, or never reached): the kid may still be real. */
+  | { found: false; providerReachable: false; reason: string };
+
+export interface ProviderKeysOptions {
+  issuer: string;
+  /** Folder for the on-disk copy, so a restart while the provider is down still verifies. */
+  cacheDir: string;
+  logger?: Logger;
+  /** Least time between two fetches triggered by unknown kids (a flood of forged kids costs one fetch). */
+  refreshCooldownMs?: number;
+  /** Background refresh period: picks up rotations before any token needs them. */
+  backgroundRefreshMs?: number;
+  /** A fetch slower than this counts as the provider being unreachable (it may be hung). */
+  timeoutMs?: number;
+}
+
+/**
+ * The provider's signing keys, kept in memory and on disk. Unlike jose's createRemoteJWKSet, the last
+ * good keys keep serving however stale they are: a key set is only ever replaced by a newer
+ * successful fetch, and nothing on the request path waits for the provider except a kid never seen.
+ */
+export class ProviderKeys {
+  private keys = new Map<string, { jwk: JWK; key: Promise<VerificationKey> }>();
+  private jwksUri: string | null = null;
+  private lastAttempt = 0;
+  private lastSuccess = 0;
+  private lastFailure: string | null = 'not fetched yet';
+  private fetches = 0;
+  private inflight: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly file: string;
+  private readonly cooldown: number;
+  private readonly timeout: number;
+
+  constructor(private readonly options: ProviderKeysOptions) {
+    const name = createHash('sha256').update(options.issuer).digest('hex').slice(0, 16);
+    this.file = path.join(options.cacheDir, `jwks-${name}.json`);
+    this.cooldown = options.refreshCooldownMs ?? 30_000;
+    this.timeout = options.timeoutMs ?? 2_000;
+  }
+
+  /** Loads the disk copy, then tries the provider once without failing when it is down. */
+  async start(): Promise<void> {
+    try {
+      const cached = JSON.parse(await readFile(this.file, 'utf8')) as CachedKeySet;
+      if (cached.issuer === this.options.issuer) {
+        this.install(cached.keys);
+        this.jwksUri = cached.jwksUri;
+        this.options.logger?.info(
+          { kids: cached.keys.map((k) => k.kid), fetchedAt: new Date(cached.fetchedAt) },
+          'signing keys loaded from disk',
+        );
+      }
+    } catch {
+      // no copy yet
+    }
+    await this.refresh().catch(() => {});
+    const period = this.options.backgroundRefreshMs ?? 5 * 60_000;
+    this.timer = setInterval(() => void this.refresh().catch(() => {}), period);
+    this.timer.unref();
+  }
+
+  stop() {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  get status() {
+    return {
+      kids: [...this.keys.keys()],
+      lastSuccess: this.lastSuccess || null,
+      lastFailure: this.lastFailure,
+      reachable: this.lastFailure === null,
+      fetches: this.fetches,
+    };
+  }
+
+  /** The key for `kid`; an unknown kid triggers one fetch (deduplicated, rate-limited by the cooldown). */
+  async lookup(kid: string | undefined): Promise<KeyLookup> {
+    if (kid === undefined) return { found: false, providerReachable: true };
+    const known = this.keys.get(kid);
+    if (known) return { found: true, key: await known.key, jwk: known.jwk };
+    if (Date.now() - this.lastAttempt >= this.cooldown) await this.refresh().catch(() => {});
+    const fetched = this.keys.get(kid);
+    if (fetched) return { found: true, key: await fetched.key, jwk: fetched.jwk };
+    if (this.lastFailure !== null) return { found: false, providerReachable: false, reason: this.lastFailure };
+    return { found: false, providerReachable: true };
+  }
+
+  /** Fetches discovery (once) and the JWKS; concurrent callers share one fetch. */
+  refresh(): Promise<void> {
+    this.inflight ??= this.fetchKeys().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async fetchJson(url: string): Promise<unknown> {
+    const response = await httpFetch(url, {
+      signal: AbortSignal.timeout(this.timeout),
+      headers: { accept: 'application/json' },
+    });
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    return response.json();
+  }
+
+  private async fetchKeys(): Promise<void> {
+    this.lastAttempt = Date.now();
+    this.fetches += 1;
+    try {
+      if (!this.jwksUri) {
+        const discovery = (await this.fetchJson(`${this.options.issuer}/.well-known/openid-configuration`)) as {
+          issuer?: string;
+          jwks_uri?: string;
+        };
+        if (discovery.issuer !== this.options.issuer || !discovery.jwks_uri)
+          throw new Error('discovery document does not match the issuer');
+        this.jwksUri = discovery.jwks_uri;
+      }
+      const body = (await this.fetchJson(this.jwksUri)) as { keys?: JWK[] };
+      if (!Array.isArray(body.keys)) throw new Error('JWKS without keys');
+      const keys = body.keys.filter(
+        (key) => typeof key.kid === 'string' && !('d' in key) && (key.use === undefined || key.use === 'sig'),
+      );
+      this.install(keys);
+      this.lastSuccess = Date.now();
+      this.lastFailure = null;
+      await this.persist({ issuer: this.options.issuer, jwksUri: this.jwksUri, fetchedAt: this.lastSuccess, keys });
+    } catch (error) {
+      this.lastFailure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.options.logger?.warn(
+        { issuer: this.options.issuer, reason: this.lastFailure },
+        'could not fetch the provider keys; keeping the last good ones',
+      );
+      throw error;
+    }
+  }
+
+  private install(jwks: JWK[]) {
+    const next = new Map<string, { jwk: JWK; key: Promise<VerificationKey> }>();
+    for (const jwk of jwks) {
+      const kid = jwk.kid!;
+      const existing = this.keys.get(kid);
+      next.set(kid, existing ?? { jwk, key: importJWK(jwk, jwk.alg) });
+    }
+    // A successful fetch replaces the set: the provider stops publishing a key only once every
+    // token it signed has expired. Failed fetches never get here, so the last good set stays.
+    this.keys = next;
+  }
+
+  private async persist(set: CachedKeySet) {
+    await mkdir(this.options.cacheDir, { recursive: true });
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    await writeFile(temporary, JSON.stringify(set));
+    await rename(temporary, this.file);
+  }
+}

@@ -1,0 +1,131 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Subject } from './outcomes.ts';
+import type { RevocationCheck } from './token-verifier.ts';
+
+/** Event types the kit applies (OpenID CAEP / RISC, and Usher's own for a single token). */
+export const revocationEventTypes = {
+  sessionRevoked: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
+  tokenClaimsChange: 'https://schemas.openid.net/secevent/caep/event-type/token-claims-change',
+  credentialChange: 'https://schemas.openid.net/secevent/caep/event-type/credential-change',
+  accountDisabled: 'https://schemas.openid.net/secevent/risc/event-type/account-disabled',
+  accountPurged: 'https://schemas.openid.net/secevent/risc/event-type/account-purged',
+  tokenRevoked: 'https://usher.dev/secevent/event-type/token-revoked',
+} as const;
+
+const subjectWide = new Set<string>([
+  revocationEventTypes.tokenClaimsChange,
+  revocationEventTypes.credentialChange,
+  revocationEventTypes.accountDisabled,
+  revocationEventTypes.accountPurged,
+]);
+
+interface Saved {
+  subjects: [string, { before: number; until: number }][];
+  sessions: [string, number][];
+  tokens: [string, number][];
+}
+
+interface EventBody {
+  subject?: { format?: string; id?: string; user?: { id?: string }; session?: { id?: string } };
+  event_timestamp?: number;
+  jti?: string;
+}
+
+/**
+ * What the revocation feed has said, kept until every token it covers has expired: whole subjects
+ * from an instant on (claims change, password change, blocking, deletion), sessions (sign-out) and
+ * single tokens (by jti). Persisted to disk so a restart does not forget a revocation.
+ */
+export class RevocationList implements RevocationCheck {
+  private subjects = new Map<string, { before: number; until: number }>();
+  private sessions = new Map<string, number>();
+  private tokens = new Map<string, number>();
+  private saving: Promise<void> | null = null;
+  private dirty = false;
+
+  constructor(private readonly options: { file?: string; retainSeconds?: number } = {}) {}
+
+  private get retainMs() {
+    return (this.options.retainSeconds ?? 2 * 60 * 60) * 1000;
+  }
+
+  async load(): Promise<void> {
+    if (!this.options.file) return;
+    try {
+      const saved = JSON.parse(await readFile(this.options.file, 'utf8')) as Saved;
+      this.subjects = new Map(saved.subjects);
+      this.sessions = new Map(saved.sessions);
+      this.tokens = new Map(saved.tokens);
+      this.prune();
+    } catch {
+      // nothing saved yet
+    }
+  }
+
+  /** Applies the `events` claim of a verified SET; answers whether anything was understood. */
+  apply(events: Record<string, EventBody>): boolean {
+    let applied = false;
+    const now = Date.now();
+    for (const [type, body] of Object.entries(events)) {
+      const subject = body.subject?.user?.id ?? body.subject?.id;
+      if (!subject) continue;
+      if (type === revocationEventTypes.tokenRevoked && body.jti) {
+        this.tokens.set(body.jti, now + this.retainMs);
+        applied = true;
+      } else if (type === revocationEventTypes.sessionRevoked && body.subject?.session?.id) {
+        this.sessions.set(`${subject} ${body.subject.session.id}`, now + this.retainMs);
+        applied = true;
+      } else if (subjectWide.has(type)) {
+        const before = body.event_timestamp ?? Math.floor(now / 1000);
+        const existing = this.subjects.get(subject);
+        this.subjects.set(subject, { before: Math.max(before, existing?.before ?? 0), until: now + this.retainMs });
+        applied = true;
+      }
+    }
+    if (applied) this.scheduleSave();
+    return applied;
+  }
+
+  isRevoked(subject: Subject): boolean {
+    if (subject.jti && this.tokens.has(subject.jti)) return true;
+    if (subject.sid && this.sessions.has(`${subject.sub} ${subject.sid}`)) return true;
+    const wide = this.subjects.get(subject.sub);
+    return wide !== undefined && subject.issuedAt < wide.before;
+  }
+
+  get size() {
+    return this.subjects.size + this.sessions.size + this.tokens.size;
+  }
+
+  prune() {
+    const now = Date.now();
+    for (const map of [this.sessions, this.tokens]) for (const [key, until] of map) if (until < now) map.delete(key);
+    for (const [key, value] of this.subjects) if (value.until < now) this.subjects.delete(key);
+  }
+
+  private scheduleSave() {
+    if (!this.options.file) return;
+    this.dirty = true;
+    this.saving ??= (async () => {
+      while (this.dirty) {
+        this.dirty = false;
+        const file = this.options.file!;
+        await mkdir(path.dirname(file), { recursive: true });
+        const saved: Saved = { subjects: [...this.subjects], sessions: [...this.sessions], tokens: [...this.tokens] };
+        const temporary = `${file}.${process.pid}.tmp`;
+        await writeFile(temporary, JSON.stringify(saved));
+        await rename(temporary, file);
+      }
+    })()
+      .catch(() => {})
+      .finally(() => {
+        this.saving = null;
+      });
+  }
+
+  /** Waits for pending writes (tests, shutdown). */
+  async flush(): Promise<void> {
+    await this.saving;
+  }
+}
