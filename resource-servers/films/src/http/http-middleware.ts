@@ -1,0 +1,67 @@
+import {
+  acceptRequestId,
+  NotFound,
+  problemContentType,
+  runWithRequestId,
+  toProblem,
+  HttpProblem,
+  type Logger,
+} from '@usher/platform';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Metrics } from '../ops/metrics.ts';
+import { canonicalPath } from './response-cache.ts';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    log?: Logger;
+  }
+}
+
+const uuidSegment = /\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=\/|$)/gi;
+
+/** Accepts or generates X-Request-Id, returns it, and logs one line per request with it. */
+export function requestLogging(logger: Logger, metrics: Metrics): RequestHandler {
+  return function requestLog(req: Request, res: Response, next: NextFunction) {
+    const requestId = acceptRequestId(req.get('x-request-id'));
+    res.set('X-Request-Id', requestId);
+    req.headers['x-request-id'] = requestId;
+    const log = logger.child({ requestId });
+    req.log = log;
+    const started = process.hrtime.bigint();
+    const path = req.path;
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = canonicalPath(path).replace(uuidSegment, '/{id}');
+      metrics.httpDuration.observe(
+        { route: route.length > 64 ? 'other' : route, status: String(res.statusCode) },
+        seconds,
+      );
+      log.info({ method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+    });
+    runWithRequestId(requestId, () => next());
+  };
+}
+
+/** Headers every response carries. */
+export const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set({ 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' });
+  next();
+};
+
+/** Unknown routes: a 404 problem like every other error. */
+export const unknownRoute: RequestHandler = (_req, _res, next) => {
+  next(new NotFound('Not found'));
+};
+
+/** The one place errors become responses: problem+json, no internals, never a stack trace. */
+export function problemResponses(logger: Logger): ErrorRequestHandler {
+  return function problems(error: unknown, req: Request, res: Response, _next: NextFunction) {
+    const parseFailure = (error as { type?: unknown } | null)?.type === 'entity.parse.failed';
+    const problem = parseFailure
+      ? new HttpProblem(400, 'malformed-body', 'Bad Request', 'The request body is not valid JSON')
+      : toProblem(error);
+    if (problem.status >= 500) (req.log ?? logger).error({ err: error }, 'request failed');
+    if (res.headersSent) return;
+    res.status(problem.status).set(problem.headers).type(problemContentType).json(problem.toBody());
+  };
+}
