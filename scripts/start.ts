@@ -1,0 +1,152 @@
+/**
+ * `npm start`: the whole system on one machine. With no DATABASE_URL this process hosts the embedded
+ * PostgreSQL (PGlite in the data folder) so that each service can be stopped or killed on its own
+ * while the data stays up; each service runs as its own process. Ctrl-C stops everything cleanly.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import {
+  embeddedDatabaseDir,
+  env,
+  loadConfig,
+  openEmbeddedPostgres,
+  resolveDataDir,
+  type EmbeddedPostgres,
+} from '../platform/src/index.ts';
+
+const settings = loadConfig(
+  z.object({
+    DATABASE_URL: z.string().optional(),
+    USHER_DATA_DIR: z.string().optional(),
+    PORT: env.port(3000),
+    ISSUER: z.string().optional(),
+    FILMS_PORT: env.port(3001),
+    FILMS_PUBLIC_URL: z.string().optional(),
+    FILMS_RESOURCE: z.string().optional(),
+  }),
+);
+
+interface Service {
+  name: string;
+  entry: string;
+  port: number;
+  url: string;
+  /** Extra environment of this service's process. */
+  env?: Record<string, string>;
+  child?: ChildProcess;
+}
+
+const root = path.resolve(import.meta.dirname, '..');
+const providerUrl = settings.ISSUER ?? `http://localhost:${settings.PORT}`;
+const filmsUrl = settings.FILMS_PUBLIC_URL ?? `http://localhost:${settings.FILMS_PORT}`;
+const filmsResource = settings.FILMS_RESOURCE ?? filmsUrl;
+const services: Service[] = [
+  { name: 'provider', entry: 'provider/src/main.ts', port: settings.PORT, url: providerUrl },
+  {
+    name: 'films',
+    entry: 'resource-servers/films/src/main.ts',
+    port: settings.FILMS_PORT,
+    url: filmsUrl,
+    env: { FILMS_PORT: String(settings.FILMS_PORT), FILMS_RESOURCE: filmsResource, PROVIDER_ISSUER: providerUrl },
+  },
+];
+
+const resourceServerList = [process.env.USHER_RESOURCE_SERVERS, `Films=${filmsResource}`].filter(Boolean).join(',');
+
+let stopping = false;
+let embedded: EmbeddedPostgres[] = [];
+
+function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) out.write(`[${name}] ${line}\n`);
+  });
+}
+
+function launch(service: Service) {
+  const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
+    cwd: root,
+    env: { ...process.env, PORT: String(service.port), USHER_RESOURCE_SERVERS: resourceServerList, ...service.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  prefixLines(service.name, child.stdout!, process.stdout);
+  prefixLines(service.name, child.stderr!, process.stderr);
+  child.on('exit', (code, signal) => {
+    if (!stopping)
+      console.error(`[start] ${service.name} exited (${signal ?? code}); the other services keep running.`);
+  });
+  service.child = child;
+}
+
+async function waitReady(service: Service, timeoutMs = 60_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.child?.exitCode !== null && service.child?.exitCode !== undefined) return false;
+    try {
+      const response = await fetch(`http://127.0.0.1:${service.port}/readyz`);
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await sleep(150);
+  }
+  return false;
+}
+
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n[start] ${signal}: stopping services...`);
+  await Promise.all(
+    services.map(
+      (service) =>
+        new Promise<void>((resolve) => {
+          const child = service.child;
+          if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+          const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await Promise.all(embedded.map((database) => database.stop()));
+  console.log('[start] stopped.');
+  process.exit(0);
+}
+
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+
+const started = Date.now();
+if (!settings.DATABASE_URL) {
+  // One embedded database per service (each its own PGlite), hosted here so that services can be
+  // stopped or killed on their own while the data stays up.
+  const dataDir = resolveDataDir(settings.USHER_DATA_DIR);
+  embedded = await Promise.all(
+    ['provider', 'films'].map((schema) => openEmbeddedPostgres(embeddedDatabaseDir(dataDir, schema))),
+  );
+  console.log(`[start] embedded PostgreSQL for provider and films (data in ${dataDir})`);
+}
+// Every service starts at once (each has its own database). The provider registers the resource
+// servers it is told about (USHER_RESOURCE_SERVERS) when it starts.
+for (const service of services) launch(service);
+const [provider, ...resourceServers] = services;
+const ready = await Promise.all([waitReady(provider!), ...resourceServers.map((service) => waitReady(service))]);
+if (ready.some((ok) => !ok)) {
+  console.error('[start] a service did not become ready; see its output above.');
+  await stop('failure');
+}
+const seconds = ((Date.now() - started) / 1000).toFixed(1);
+console.log(`\nUsher is ready in ${seconds} s:`);
+for (const service of services) console.log(`  ${service.name.padEnd(10)} ${service.url}`);
+console.log(`  discovery  ${providerUrl}/.well-known/openid-configuration`);
+console.log('Press Ctrl-C to stop.\n');

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  readyMs: number;
+}
+
+/** Runs the root `npm start` entry exactly as `npm start` does, on embedded defaults. */
+async function start(env: Record<string, string>): Promise<Started> {
+  const began = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready in 60 s:\n${text}`)), 60_000);
+    const check = setInterval(() => {
+      if (text.includes('Usher is ready')) {
+        clearInterval(check);
+        clearTimeout(timer);
+        resolve();
+      }
+      if (child.exitCode !== null) {
+        clearInterval(check);
+        clearTimeout(timer);
+        reject(new Error(`exited early:\n${text}`));
+      }
+    }, 50);
+  });
+  return { child, output: () => text, readyMs: Date.now() - began };
+}
+
+async function stop(started: Started): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+  started.child.kill('SIGINT');
+  return exited;
+}
+
+function cli(env: Record<string, string>, ...args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'provider/src/cli/main.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...env },
+    encoding: 'utf8',
+  });
+}
+
+describe('npm start on a bare machine (embedded defaults)', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  let port: number;
+  let filmsPort: number;
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'usher-start-'));
+    port = await freePort();
+    filmsPort = await freePort();
+    env = {
+      USHER_DATA_DIR: dataDir,
+      PORT: String(port),
+      ISSUER: `http://127.0.0.1:${port}`,
+      FILMS_PORT: String(filmsPort),
+      LOG_LEVEL: 'warn',
+    };
+  });
+
+  after(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('first start: ready within 15 s, prints the URLs and a one-time superuser password; the CLI works alongside', async () => {
+    const started = await start(env);
+    try {
+      assert.ok(started.readyMs < 15_000, `ready in ${started.readyMs} ms`);
+      const output = started.output();
+      assert.match(output, new RegExp(`provider\\s+http://127.0.0.1:${port}`));
+      assert.match(output, /email:\s+admin@usher\.local/);
+      const password = /password: (\S+)/.exec(output)?.[1];
+      assert.ok(password && password.length >= 16);
+      const discovery = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`);
+      assert.equal(discovery.status, 200);
+      assert.match(output, new RegExp(`films\\s+http://localhost:${filmsPort}`));
+      const films = await fetch(`http://127.0.0.1:${filmsPort}/api/v1/films?page%5Bsize%5D=1`);
+      assert.equal(films.status, 200, 'films serves the demo catalogue');
+      const resources = cli(env, 'resources', 'list');
+      assert.match(
+        resources.stdout,
+        new RegExp(`http://localhost:${filmsPort}`),
+        'films is registered with the provider',
+      );
+
+      // The CLI connects to the running embedded database.
+      const init = cli(env, 'init');
+      assert.equal(init.status, 0, init.stderr);
+      assert.match(init.stdout, /App initialization done\./);
+      const before = ((await (await fetch(`http://127.0.0.1:${port}/jwks`)).json()) as { keys: { kid: string }[] }).keys
+        .length;
+      const rotate = cli(env, 'keys', 'rotate');
+      assert.equal(rotate.status, 0, rotate.stderr);
+      let after = before;
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && after === before) {
+        after = ((await (await fetch(`http://127.0.0.1:${port}/jwks`)).json()) as { keys: { kid: string }[] }).keys
+          .length;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(after > before, 'the running provider publishes the new keys within 5 s, with no restart');
+    } finally {
+      assert.equal(await stop(started), 0, 'Ctrl-C stops cleanly');
+    }
+  });
+
+  test('a second start reuses the data and prints no new password', async () => {
+    const started = await start(env);
+    try {
+      assert.doesNotMatch(started.output(), /password:/);
+      const superuser = cli(
+        env,
+        'superuser',
+        'create',
+        '--email',
+        'admin@usher.local',
+        '--password',
+        'another long passphrase',
+      );
+      assert.equal(superuser.status, 1);
+      assert.match(superuser.stderr, /already exists/);
+    } finally {
+      assert.equal(await stop(started), 0);
+    }
+  });
+});
