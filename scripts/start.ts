@@ -4,11 +4,13 @@
  * while the data stays up; each service runs as its own process. Ctrl-C stops everything cleanly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import {
   embeddedDatabaseDir,
+  embeddedLockFile,
   env,
   loadConfig,
   openEmbeddedPostgres,
@@ -84,6 +86,22 @@ function launch(service: Service) {
   service.child = child;
 }
 
+/** Resolves once this process has written the lock file of every embedded database folder. */
+async function holdsLocks(folders: string[]): Promise<void> {
+  for (;;) {
+    const locks = await Promise.all(
+      folders.map((folder) =>
+        readFile(path.join(folder, embeddedLockFile), 'utf8').then(
+          (text) => (JSON.parse(text) as { pid?: number }).pid === process.pid,
+          () => false,
+        ),
+      ),
+    );
+    if (locks.every(Boolean)) return;
+    await sleep(5);
+  }
+}
+
 async function waitReady(service: Service, timeoutMs = 60_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -127,18 +145,26 @@ process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
 const started = Date.now();
+let databases: Promise<EmbeddedPostgres[]> | null = null;
 if (!settings.DATABASE_URL) {
   // One embedded database per service (each its own PGlite), hosted here so that services can be
   // stopped or killed on their own while the data stays up.
   const dataDir = resolveDataDir(settings.USHER_DATA_DIR);
-  embedded = await Promise.all(
-    ['provider', 'films'].map((schema) => openEmbeddedPostgres(embeddedDatabaseDir(dataDir, schema))),
-  );
-  console.log(`[start] embedded PostgreSQL for provider and films (data in ${dataDir})`);
+  const folders = ['provider', 'films'].map((schema) => embeddedDatabaseDir(dataDir, schema));
+  databases = Promise.all(folders.map((folder) => openEmbeddedPostgres(folder)));
+  // The services load their code while the databases initialise: once this process holds each
+  // database's lock, a service that opens it waits for this host instead of hosting it itself.
+  await Promise.race([holdsLocks(folders), databases]);
 }
 // Every service starts at once (each has its own database). The provider registers the resource
 // servers it is told about (USHER_RESOURCE_SERVERS) when it starts.
 for (const service of services) launch(service);
+if (databases) {
+  embedded = await databases;
+  console.log(
+    `[start] embedded PostgreSQL for provider and films (data in ${resolveDataDir(settings.USHER_DATA_DIR)})`,
+  );
+}
 const [provider, ...resourceServers] = services;
 const ready = await Promise.all([waitReady(provider!), ...resourceServers.map((service) => waitReady(service))]);
 if (ready.some((ok) => !ok)) {

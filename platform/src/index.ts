@@ -13,5 +13,5 @@ export {
   type DatabaseOptions,
   type Knex,
 } from './database.ts';
-export { openEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
+export { embeddedLockFile, openEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 export { openKeyValueStore, type KeyValueStore } from './key-value-store.ts';
