@@ -4,6 +4,7 @@
  * while the data stays up; each service runs as its own process. Ctrl-C stops everything cleanly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,14 +45,32 @@ const root = path.resolve(import.meta.dirname, '..');
 const providerUrl = settings.ISSUER ?? `http://localhost:${settings.PORT}`;
 const filmsUrl = settings.FILMS_PUBLIC_URL ?? `http://localhost:${settings.FILMS_PORT}`;
 const filmsResource = settings.FILMS_RESOURCE ?? filmsUrl;
+// Films follows the provider's revocation feed with a client that the provider registers on start;
+// its secret lives only in these two processes' environments and changes on every start.
+const filmsReceiver = { clientId: 'films-service', secret: randomBytes(24).toString('base64url') };
+const eventReceivers = [process.env.USHER_EVENT_RECEIVERS, `${filmsReceiver.clientId}:${filmsReceiver.secret}`]
+  .filter(Boolean)
+  .join(',');
 const services: Service[] = [
-  { name: 'provider', entry: 'provider/src/main.ts', port: settings.PORT, url: providerUrl },
+  {
+    name: 'provider',
+    entry: 'provider/src/main.ts',
+    port: settings.PORT,
+    url: providerUrl,
+    env: { USHER_EVENT_RECEIVERS: eventReceivers },
+  },
   {
     name: 'films',
     entry: 'resource-servers/films/src/main.ts',
     port: settings.FILMS_PORT,
     url: filmsUrl,
-    env: { FILMS_PORT: String(settings.FILMS_PORT), FILMS_RESOURCE: filmsResource, PROVIDER_ISSUER: providerUrl },
+    env: {
+      FILMS_PORT: String(settings.FILMS_PORT),
+      FILMS_RESOURCE: filmsResource,
+      PROVIDER_ISSUER: providerUrl,
+      FILMS_CLIENT_ID: filmsReceiver.clientId,
+      FILMS_CLIENT_SECRET: filmsReceiver.secret,
+    },
   },
 ];
 

@@ -71,6 +71,32 @@ export const providerSettings = z.object({
         }),
     )
     .optional(),
+  /**
+   * Receivers of the revocation feed to register on start, as comma-separated `client_id:secret`
+   * pairs; each becomes a client-credentials client holding `security_events_receive`. `npm start`
+   * passes one for each resource server it launches.
+   */
+  USHER_EVENT_RECEIVERS: z
+    .string()
+    .transform((value, ctx) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+        .map((item) => {
+          const at = item.indexOf(':');
+          const clientId = item.slice(0, at);
+          const secret = item.slice(at + 1);
+          if (at < 1 || secret.length < 16) {
+            ctx.addIssue({
+              code: 'custom',
+              message: 'each item must be client_id:secret with a secret of 16+ characters',
+            });
+          }
+          return { clientId, secret };
+        }),
+    )
+    .optional(),
   USHER_ADMIN_EMAIL: z.email().optional(),
   USHER_ADMIN_PASSWORD: z.string().min(8).optional(),
 });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { ConfigError, createLogger, openDatabase, openKeyValueStore } from '@usher/platform';
 import { buildApp } from './app.ts';
+import { ensureEventReceivers } from './bootstrap/event-receivers.ts';
 import { firstStart } from './bootstrap/first-start.ts';
 import { loadProviderConfig } from './config.ts';
 
@@ -31,6 +32,7 @@ async function main() {
   for (const { identifier, name } of config.USHER_RESOURCE_SERVERS ?? []) {
     await built.domain.resources.upsert(identifier, name);
   }
+  await ensureEventReceivers(built.domain, config.USHER_EVENT_RECEIVERS ?? [], logger);
 
   const server: Server = createServer(built.handler);
   server.listen(config.PORT, config.HOST);

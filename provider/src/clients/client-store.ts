@@ -95,8 +95,9 @@ export function createClientStore(knex: Knex, box: SecretBox, cacheMs = 2000) {
       return (await trx('clients').where({ client_id: clientId }).delete()) > 0;
     },
 
-    async rotateSecret(clientId: string, trx: Knex = knex): Promise<string | null> {
-      const secret = randomBytes(32).toString('base64url');
+    /** Gives a confidential client a new secret (generated unless given); answers it, or null. */
+    async rotateSecret(clientId: string, trx: Knex = knex, given?: string): Promise<string | null> {
+      const secret = given ?? randomBytes(32).toString('base64url');
       const updated = await trx('clients')
         .where({ client_id: clientId })
         .whereNotNull('secret')

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Database, KeyValueStore, Logger } from '@usher/platform';
-import { authenticate, ProviderKeys, TokenVerifier } from '@usher/kit';
+import { authenticate, ProviderKeys, RevocationList, SecurityEventReceiver, TokenVerifier } from '@usher/kit';
 import express, { type Express } from 'express';
 import { createCatalogue, type Catalogue } from './catalogue/catalogue.ts';
 import { createCatalogueVersion, type CatalogueVersion } from './catalogue/catalogue-version.ts';
@@ -46,6 +46,32 @@ function keepFetchingUntilReachable(keys: ProviderKeys): NodeJS.Timeout | null {
   return timer;
 }
 
+/**
+ * With client credentials, films follows the provider's revocation feed: events are kept on disk
+ * (a restart remembers them) and the first poll runs in the background, so a provider that is down
+ * at start does not hold films up.
+ */
+async function followRevocations(config: FilmsConfig, keys: ProviderKeys, store: KeyValueStore, logger: Logger) {
+  if (!config.FILMS_CLIENT_ID || !config.FILMS_CLIENT_SECRET) {
+    logger.warn('FILMS_CLIENT_ID and FILMS_CLIENT_SECRET are not set: revoked tokens are honoured until they expire');
+    return null;
+  }
+  const list = new RevocationList({ file: config.revocationsFile });
+  await list.load();
+  const receiver = new SecurityEventReceiver({
+    issuer: config.issuer,
+    keys,
+    list,
+    clientId: config.FILMS_CLIENT_ID,
+    clientSecret: config.FILMS_CLIENT_SECRET,
+    pollIntervalMs: config.FILMS_EVENTS_POLL_MS,
+    store,
+    logger,
+  });
+  receiver.start().catch((error: Error) => logger.warn({ reason: error.message }, 'revocation feed not followed'));
+  return { list, receiver };
+}
+
 /** Builds the films HTTP app (not listening): tests start it on port 0. */
 export async function buildApp(config: FilmsConfig, deps: AppDeps): Promise<FilmsApp> {
   const { db, store, logger } = deps;
@@ -58,7 +84,14 @@ export async function buildApp(config: FilmsConfig, deps: AppDeps): Promise<Film
     await keys.start();
   }
   const warmUp = ownKeys ? keepFetchingUntilReachable(keys) : null;
-  const verifier = new TokenVerifier({ issuer: config.issuer, audience: config.resource, keys, logger });
+  const revocations = await followRevocations(config, keys, store, logger);
+  const verifier = new TokenVerifier({
+    issuer: config.issuer,
+    audience: config.resource,
+    keys,
+    logger,
+    ...(revocations ? { revocations: revocations.list } : {}),
+  });
   const catalogue = createCatalogue(db.knex);
   const version = createCatalogueVersion({ knex: db.knex, store, logger });
   await version.start();
@@ -85,6 +118,8 @@ export async function buildApp(config: FilmsConfig, deps: AppDeps): Promise<Film
     keys,
     async close() {
       if (warmUp) clearInterval(warmUp);
+      await revocations?.receiver.stop();
+      await revocations?.list.flush();
       if (ownKeys) keys.stop();
       await version.stop();
     },

@@ -22,6 +22,17 @@ export const filmsSettings = z.object({
     .optional(),
   REDIS_PREFIX: z.string().default('usher:'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * A confidential client of the provider holding `security_events_receive`: with it, films follows
+   * the provider's revocation feed (RFC 8936 poll, plus Redis pub/sub when configured) and refuses
+   * revoked tokens. Without it, tokens are honoured until they expire (a warning says so at start).
+   */
+  FILMS_CLIENT_ID: z.string().min(1).optional(),
+  FILMS_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Where the provider's keys and the revocation events are kept across restarts (default: in the data folder). */
+  FILMS_STATE_DIR: z.string().min(1).optional(),
+  /** How often the revocation feed is polled. */
+  FILMS_EVENTS_POLL_MS: z.coerce.number().int().min(100).default(2000),
   /** Seconds a catalogue answer stays cached. */
   FILMS_CACHE_TTL: env.seconds(300),
   /** Load the generated demo catalogue when the films table is empty (default: on with the embedded database). */
@@ -39,13 +50,21 @@ export interface FilmsConfig extends FilmsSettings {
   issuer: string;
   dataDir: string;
   keysCacheDir: string;
+  /** Where revocation events are kept across restarts (until the tokens they cover expire). */
+  revocationsFile: string;
   seed: boolean;
 }
 
 export const databaseSchema = 'films';
 
 export function loadFilmsConfig(source: Record<string, string | undefined> = process.env): FilmsConfig {
-  const settings = loadConfig(filmsSettings, source);
+  const settings = loadConfig(
+    filmsSettings.refine((value) => !value.FILMS_CLIENT_ID === !value.FILMS_CLIENT_SECRET, {
+      message: 'set both FILMS_CLIENT_ID and FILMS_CLIENT_SECRET, or neither',
+      path: ['FILMS_CLIENT_SECRET'],
+    }),
+    source,
+  );
   const publicUrl = (settings.FILMS_PUBLIC_URL ?? `http://localhost:${settings.FILMS_PORT}`).replace(/\/$/, '');
   const dataDir = resolveDataDir(settings.USHER_DATA_DIR);
   return Object.freeze({
@@ -54,7 +73,8 @@ export function loadFilmsConfig(source: Record<string, string | undefined> = pro
     resource: settings.FILMS_RESOURCE ?? publicUrl,
     issuer: settings.PROVIDER_ISSUER.replace(/\/$/, ''),
     dataDir,
-    keysCacheDir: `${dataDir}/films-keys`,
+    keysCacheDir: settings.FILMS_STATE_DIR ?? `${dataDir}/films-keys`,
+    revocationsFile: `${settings.FILMS_STATE_DIR ?? `${dataDir}/films-keys`}/revocations.json`,
     seed: settings.FILMS_SEED ?? !settings.DATABASE_URL,
   });
 }

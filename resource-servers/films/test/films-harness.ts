@@ -41,6 +41,7 @@ export async function startFilms(
     PROVIDER_ISSUER: options.issuer ?? 'http://127.0.0.1:9',
     FILMS_RESOURCE: options.resource ?? 'http://films.test',
     FILMS_SEED: 'false',
+    FILMS_STATE_DIR: keysDir,
     ...options.env,
   };
   const config = loadFilmsConfig(env);
@@ -50,7 +51,12 @@ export async function startFilms(
   await db.migrate();
   if (options.films) await loadFilms(db, options.films);
   const store = openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX);
-  const keys = new ProviderKeys({ issuer: config.issuer, cacheDir: keysDir, refreshCooldownMs: 100, timeoutMs: 500 });
+  const keys = new ProviderKeys({
+    issuer: config.issuer,
+    cacheDir: config.keysCacheDir,
+    refreshCooldownMs: 100,
+    timeoutMs: 500,
+  });
   await keys.start();
   const built = await buildApp(config, { db, store, logger, keys });
   const server: Server = built.app.listen(0, '127.0.0.1');

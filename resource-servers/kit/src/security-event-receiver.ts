@@ -31,6 +31,7 @@ export class SecurityEventReceiver {
   private pendingAcks: string[] = [];
   private polling: Promise<void> | null = null;
   private stopped = false;
+  private warned = false;
   lastPollOk = false;
 
   constructor(private readonly options: ReceiverOptions) {}
@@ -98,10 +99,15 @@ export class SecurityEventReceiver {
         if (!response.ok) throw new Error(`poll answered ${response.status}`);
         body = (await response.json()) as typeof body;
         this.pendingAcks = this.pendingAcks.slice(ack.length);
+        if (!this.lastPollOk && this.warned) this.options.logger?.info('security event poll resumed');
         this.lastPollOk = true;
       } catch (error) {
+        // Said once per outage, not on every poll while the provider is away.
+        if (this.lastPollOk || !this.warned) {
+          this.options.logger?.warn({ reason: (error as Error).message }, 'security event poll failed');
+          this.warned = true;
+        }
         this.lastPollOk = false;
-        this.options.logger?.warn({ reason: (error as Error).message }, 'security event poll failed');
         throw error;
       }
       for (const [jti, set] of Object.entries(body.sets ?? {})) {

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createTestStores, storeMode, type TestStores } from '../../../provider/test/harness.ts';
+import {
+  machineToken,
+  registerMachineClient,
+  startProviderProcess,
+  type ProviderProcess,
+} from '../../kit/test/provider-process.ts';
+import { fixtureFilms, ids } from './fixture-catalogue.ts';
+import { startFilms, type RunningFilms } from './films-harness.ts';
+
+const resource = 'http://films.revocation.test';
+const receiverSecret = randomBytes(24).toString('base64url');
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`not within ${timeoutMs} ms`);
+}
+
+/**
+ * Films follows the revocation feed as `npm start` wires it: the provider registers the receiver
+ * client from USHER_EVENT_RECEIVERS, films polls with it (and listens on Redis when configured).
+ */
+describe('films refuses revoked tokens (revocation feed wired as npm start does)', () => {
+  let stores: TestStores;
+  let filmStores: TestStores;
+  let provider: ProviderProcess;
+  let stateDir: string;
+  let films: RunningFilms;
+  let viewerSecret: string;
+  const filmsEnv = () => ({
+    FILMS_CLIENT_ID: 'films-service',
+    FILMS_CLIENT_SECRET: receiverSecret,
+    FILMS_EVENTS_POLL_MS: '300',
+    FILMS_STATE_DIR: stateDir,
+  });
+
+  before(async () => {
+    stateDir = await mkdtemp(path.join(tmpdir(), 'usher-films-state-'));
+    stores = await createTestStores();
+    provider = await startProviderProcess(stores, {
+      USHER_RESOURCE_SERVERS: `Films=${resource}`,
+      USHER_EVENT_RECEIVERS: `films-service:${receiverSecret}`,
+    });
+    viewerSecret = registerMachineClient(provider, resource, 'viewer', ['pro_read']);
+    // Granting permissions is a claims change: tokens minted in its lead time are covered by it.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    filmStores = await createTestStores();
+    films = await startFilms(filmStores, { issuer: provider.url, resource, films: fixtureFilms, env: filmsEnv() });
+  });
+
+  after(async () => {
+    await films?.stop();
+    await provider?.kill();
+    await stores?.dispose();
+    await filmStores?.dispose();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  test('the provider registered films as a resource server and its receiver client at start', () => {
+    const resources = provider.cli('resources', 'list');
+    assert.match(resources.stdout, /films\.revocation\.test/);
+    const clients = provider.cli('clients', 'list');
+    assert.match(clients.stdout, /films-service/);
+  });
+
+  test('a revoked token is refused with 401 within the bound; the subscriber’s other token keeps working', async () => {
+    const [revoked, kept] = [
+      await machineToken(provider, 'viewer', viewerSecret, resource),
+      await machineToken(provider, 'viewer', viewerSecret, resource),
+    ];
+    const film = `/api/v1/films/${ids.starWars}`; // rated 8.6: subscribers only
+    assert.equal((await films.get(film, revoked)).status, 200);
+    const answer = await fetch(`${provider.url}/token/revocation`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`viewer:${viewerSecret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ token: revoked, token_type_hint: 'access_token' }).toString(),
+    });
+    assert.equal(answer.status, 200);
+    const bound = storeMode === 'real' ? 1000 : 300 + 1500;
+    const delay = await until(async () => (await films.get(film, revoked)).status === 401, bound);
+    console.log(`# films refused the revoked token ${delay} ms after the revocation`);
+    const refused = await films.get(film, revoked);
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
+    assert.equal(refused.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    assert.equal((await films.get(film, kept)).status, 200);
+
+    // The revocation outlives a films restart while the provider is down (kept on disk).
+    await provider.kill();
+    await films.stop();
+    films = await startFilms(filmStores, { issuer: provider.url, resource, films: fixtureFilms, env: filmsEnv() });
+    assert.equal((await films.get(film, revoked)).status, 401);
+  });
+});
