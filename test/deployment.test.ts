@@ -1,7 +1,8 @@
 /**
- * Checks the deployment files without Docker: docker-compose.yml, provider/Dockerfile,
- * .dockerignore and the proxy configuration are parsed and held against the repository and the
- * provider's own settings schema, so a renamed file or variable breaks here rather than at deploy.
+ * Checks the deployment files without Docker: docker-compose.yml, the Dockerfiles of the provider
+ * and films, .dockerignore and the proxy configuration are parsed and held against the repository
+ * and each service's own settings schema, so a renamed file or variable breaks here rather than at
+ * deploy.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,9 +11,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { providerSettings } from '../provider/src/config.ts';
+import { filmsSettings, loadFilmsConfig } from '../resource-servers/films/src/config.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const providerDockerfile = 'provider/Dockerfile';
+const filmsDockerfile = 'resource-servers/films/Dockerfile';
+/** The variables docker-compose.yml requires (`${NAME:?...}`); everything else has a default. */
+const requiredVariables = { KEY_ENCRYPTION_SECRET: 'k'.repeat(32), FILMS_CLIENT_SECRET: 'f'.repeat(32) };
 /** Compose services that are instances of the provider. */
 const providerInstances = /^provider(-\d+)?$/;
 
@@ -103,25 +108,48 @@ function interpolate(value: string, variables: Record<string, string>): string {
   );
 }
 
+/** The environment a container gets: interpolated, with empty values dropped (loadConfig reads them as unset). */
+function resolvedEnvironment(svc: Record_, name: string, variables: Record<string, string>): Record<string, string> {
+  const input: Record<string, string> = {};
+  for (const [key, value] of environment(svc, name)) {
+    const resolved = interpolate(value, variables);
+    if (resolved !== '') input[key] = resolved;
+  }
+  return input;
+}
+
 function dependsOn(svc: Record_, name: string): Record_ {
   // The short list form cannot carry a condition, so only the mapping form is accepted.
   return record(svc['depends_on'], `${name}.depends_on`);
 }
 
-/** The host path of a bind mount (`./a:/b[:ro]` or the long form), or undefined for a named volume. */
-function volumeSources(svc: Record_, name: string): string[] {
+function dependencyCondition(svc: Record_, name: string, dependency: string): unknown {
+  return record(dependsOn(svc, name)[dependency], `${name}.depends_on.${dependency}`)['condition'];
+}
+
+/** Each mount as source (a host path for a bind mount, else a volume name) and target. */
+function volumes(svc: Record_, name: string): { source: string; target: string }[] {
   const raw = svc['volumes'];
   if (raw === undefined) return [];
   assert.ok(Array.isArray(raw), `${name}.volumes must be a list`);
   return raw.map((entry: unknown) => {
-    if (typeof entry === 'string') return entry.split(':')[0] ?? '';
-    return String(record(entry, `${name}.volumes entry`)['source'] ?? '');
+    if (typeof entry === 'string') {
+      const [source = '', target = ''] = entry.split(':');
+      return { source, target };
+    }
+    const long = record(entry, `${name}.volumes entry`);
+    return { source: String(long['source'] ?? ''), target: String(long['target'] ?? '') };
   });
+}
+
+/** The host path of a bind mount (`./a:/b[:ro]` or the long form), or the name of a named volume. */
+function volumeSources(svc: Record_, name: string): string[] {
+  return volumes(svc, name).map((volume) => volume.source);
 }
 
 const isBindMount = (source: string) => /^[./~]/.test(source);
 
-// --- provider/Dockerfile ----------------------------------------------------------------------
+// --- Dockerfiles ------------------------------------------------------------------------------
 
 interface Instruction {
   keyword: string;
@@ -195,13 +223,13 @@ function parseCopy(args: string): Copy {
   };
 }
 
-function loadDockerfile(): Stage[] {
-  return parseDockerfile(readRepoFile(providerDockerfile));
+function loadDockerfile(file: string): Stage[] {
+  return parseDockerfile(readRepoFile(file));
 }
 
-function finalStage(stages: Stage[]): Stage {
+function finalStage(stages: Stage[], file: string): Stage {
   const stage = stages.at(-1);
-  assert.ok(stage, `${providerDockerfile} has no FROM`);
+  assert.ok(stage, `${file} has no FROM`);
   return stage;
 }
 
@@ -222,16 +250,139 @@ function contextCopies(stages: Stage[]): Copy[] {
 
 const isGlob = (source: string) => /[*?[]/.test(source);
 
-function buildContext(compose: Record_, name: string): string {
-  const build = record(service(compose, name)['build'], `${name}.build`);
-  return path.resolve(root, String(build['context'] ?? '.'));
+/** A .dockerignore pattern as a RegExp over context-relative paths (`*` within a segment, `**` across). */
+function ignorePattern(pattern: string): RegExp {
+  const text = pattern.replace(/^\/|\/$/g, '');
+  let source = '';
+  for (let i = 0; i < text.length; i += 1) {
+    if (text.startsWith('**/', i)) {
+      source += '(?:.*/)?';
+      i += 2;
+    } else if (text.startsWith('**', i)) {
+      source += '.*';
+      i += 1;
+    } else if (text[i] === '*') source += '[^/]*';
+    else if (text[i] === '?') source += '[^/]';
+    else source += (text[i] ?? '').replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  // A matched folder leaves out everything in it.
+  return new RegExp(`^${source}(?:/.*)?$`);
+}
+
+/** Every service that builds an image: its Dockerfile (relative to the repository) and build context. */
+function builds(compose: Record_): { name: string; dockerfile: string; context: string }[] {
+  return Object.entries(services(compose)).flatMap(([name, svc]) => {
+    const build = record(svc, name)['build'];
+    if (build === undefined) return [];
+    const context = path.resolve(
+      root,
+      typeof build === 'string' ? build : String(record(build, name)['context'] ?? '.'),
+    );
+    const dockerfile = isRecord(build) ? String(build['dockerfile'] ?? 'Dockerfile') : 'Dockerfile';
+    return [{ name, dockerfile: path.relative(root, path.resolve(context, dockerfile)), context }];
+  });
+}
+
+/** The Dockerfiles the stack builds, each once (every provider instance shares one). */
+function builtDockerfiles(compose: Record_): { dockerfile: string; context: string }[] {
+  const seen = new Map<string, { dockerfile: string; context: string }>();
+  for (const { dockerfile, context } of builds(compose)) seen.set(dockerfile, { dockerfile, context });
+  return [...seen.values()];
+}
+
+/** The workspace folders a workspace needs at run time: itself and its @usher/* dependencies, transitively. */
+function workspaceClosure(folder: string): string[] {
+  const rootManifest = JSON.parse(readRepoFile('package.json')) as { workspaces: string[] };
+  const byName = new Map<string, string>();
+  for (const workspace of rootManifest.workspaces) {
+    if (!existsSync(path.join(root, workspace, 'package.json'))) continue;
+    const manifest = JSON.parse(readRepoFile(`${workspace}/package.json`)) as { name: string };
+    byName.set(manifest.name, workspace);
+  }
+  const needed = new Set<string>();
+  const visit = (workspace: string) => {
+    if (needed.has(workspace)) return;
+    needed.add(workspace);
+    const manifest = JSON.parse(readRepoFile(`${workspace}/package.json`)) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+      const local = byName.get(dependency);
+      if (local) visit(local);
+    }
+  };
+  visit(folder);
+  return [...needed].sort();
+}
+
+function lastInstruction(stage: Stage, keyword: string): Instruction | undefined {
+  return stage.instructions.filter((instruction) => instruction.keyword === keyword).at(-1);
+}
+
+/** npm ci installs exactly the lockfile, so the lockfile must be in place first. */
+function assertLockfileBeforeInstall(dockerfile: string) {
+  const stages = loadDockerfile(dockerfile);
+  const installing = stages.filter((stage) =>
+    stage.instructions.some((instruction) => instruction.keyword === 'RUN' && /\bnpm ci\b/.test(instruction.args)),
+  );
+  assert.ok(installing.length > 0, `${dockerfile} runs npm ci`);
+  for (const stage of installing) {
+    const install = stage.instructions.findIndex(
+      (instruction) => instruction.keyword === 'RUN' && /\bnpm ci\b/.test(instruction.args),
+    );
+    const lockfile = stage.instructions.findIndex(
+      (instruction) =>
+        instruction.keyword === 'COPY' &&
+        parseCopy(instruction.args).sources.some((source) => path.posix.basename(source) === 'package-lock.json'),
+    );
+    assert.ok(lockfile >= 0, `${dockerfile}: package-lock.json is copied in the stage that runs npm ci`);
+    assert.ok(lockfile < install, `${dockerfile}: package-lock.json is copied before npm ci runs`);
+  }
+}
+
+/**
+ * What every runtime image must be: Node.js 22, NODE_ENV=production, an unprivileged user, the
+ * service's port exposed, a health check on /healthz, and node itself as PID 1 running `script`.
+ */
+function assertRuntimeStage(file: string, port: number, script: string) {
+  const stages = loadDockerfile(file);
+  const stage = finalStage(stages, file);
+
+  assert.match(baseImage(stages, stage), /^node:22([.-]|$)/, `${file}: the final stage runs on Node.js 22`);
+  assert.equal(lastInstruction(stage, 'USER')?.args.trim(), 'node', `${file}: the final stage drops root`);
+  const exposed = stage.instructions
+    .filter((instruction) => instruction.keyword === 'EXPOSE')
+    .flatMap((instruction) => instruction.args.split(/\s+/));
+  assert.ok(
+    exposed.some((exposedPort) => exposedPort === String(port) || exposedPort === `${port}/tcp`),
+    `${file}: EXPOSE ${port}: ${exposed.join(' ')}`,
+  );
+  assert.ok(
+    stage.instructions.some(
+      (instruction) => instruction.keyword === 'ENV' && /\bNODE_ENV[= ]\s*"?production"?/.test(instruction.args),
+    ),
+    `${file}: NODE_ENV is production`,
+  );
+
+  const healthcheck = lastInstruction(stage, 'HEALTHCHECK')?.args ?? '';
+  assert.doesNotMatch(healthcheck, /^NONE\b/i, `${file}: the health check is not disabled`);
+  assert.match(healthcheck, /\bCMD\b.*\/healthz/, `${file}: the health check probes /healthz`);
+  assert.match(healthcheck, new RegExp(`\\b${port}\\b`), `${file}: the health check probes port ${port}`);
+
+  const command = lastInstruction(stage, 'CMD');
+  assert.ok(command, `${file}: the final stage has a CMD`);
+  const argv = strings(JSON.parse(command.args), 'CMD');
+  assert.equal(argv[0], 'node', `${file}: CMD runs node directly, so signals reach it`);
+  const commandScript = argv.slice(1).find((arg) => /\.[cm]?[jt]s$/.test(arg));
+  assert.equal(commandScript, script, `${file}: CMD runs ${script}: ${command.args}`);
+  assert.ok(existsSync(path.join(root, script)), `CMD script ${script} exists`);
 }
 
 // --- docker-compose.yml tests -----------------------------------------------------------------
 
 test('docker-compose.yml parses and declares the whole stack', () => {
   const compose = loadCompose();
-  for (const name of ['postgres', 'redis', 'provider', 'provider-2', 'proxy']) {
+  for (const name of ['postgres', 'redis', 'provider', 'provider-2', 'proxy', 'films']) {
     assert.ok(isRecord(services(compose)[name]), `service ${name} is missing`);
   }
 });
@@ -275,14 +426,14 @@ test('the environment set on the provider is exactly what its config reads, and 
 
     // Without the secret, `docker compose up` must refuse to start rather than run without encryption.
     assert.throws(() => interpolate(env.get('KEY_ENCRYPTION_SECRET') ?? '', {}), MissingVariable);
+    // Nor without films' feed secret: an empty one would fail the provider's schema on every restart.
+    assert.throws(
+      () => interpolate(env.get('USHER_EVENT_RECEIVERS') ?? '', { KEY_ENCRYPTION_SECRET: 'k'.repeat(32) }),
+      MissingVariable,
+    );
 
-    // With only the required variable given, the defaults must satisfy the provider's schema.
-    const variables = { KEY_ENCRYPTION_SECRET: 'k'.repeat(32) };
-    const input: Record<string, string> = {};
-    for (const [key, value] of env) {
-      const resolved = interpolate(value, variables);
-      if (resolved !== '') input[key] = resolved; // empty means unset, as loadConfig treats it
-    }
+    // With only the required variables given, the defaults must satisfy the provider's schema.
+    const input = resolvedEnvironment(service(compose, name), name, requiredVariables);
     const parsed = providerSettings.safeParse(input);
     assert.ok(parsed.success, `${name} environment: ${parsed.error?.message ?? ''}`);
     assert.equal(parsed.data.TRUST_PROXY, true);
@@ -339,6 +490,144 @@ test('the proxy publishes port 3000 and balances over every provider instance', 
   }
 });
 
+// --- films in docker-compose.yml ---------------------------------------------------------------
+
+test('films builds from its Dockerfile, shares Postgres and Redis, and waits for the provider', () => {
+  const compose = loadCompose();
+  const films = service(compose, 'films');
+  const build = record(films['build'], 'films.build');
+  assert.equal(path.resolve(root, String(build['context'])), root, 'films builds with the repository as context');
+  assert.equal(build['dockerfile'], filmsDockerfile, 'films.build.dockerfile');
+
+  const env = environment(films, 'films');
+  const database = new URL(interpolate(env.get('DATABASE_URL') ?? '', {}));
+  assert.match(database.protocol, /^postgres(ql)?:$/, 'films DATABASE_URL scheme');
+  assert.equal(database.hostname, 'postgres', 'films DATABASE_URL host');
+  // The same database as the provider: films keeps to its own schema in it.
+  const providerEnv = environment(service(compose, 'provider'), 'provider');
+  assert.equal(env.get('DATABASE_URL'), providerEnv.get('DATABASE_URL'), 'films shares the provider database');
+  const redis = new URL(interpolate(env.get('REDIS_URL') ?? '', {}));
+  assert.match(redis.protocol, /^rediss?:$/, 'films REDIS_URL scheme');
+  assert.equal(redis.hostname, 'redis', 'films REDIS_URL host');
+
+  for (const dependency of ['postgres', 'redis', 'provider']) {
+    assert.equal(
+      dependencyCondition(films, 'films', dependency),
+      'service_healthy',
+      `films waits for ${dependency} to be healthy`,
+    );
+  }
+
+  const ports = strings(films['ports'], 'films.ports');
+  assert.ok(
+    ports.some((port) => /^(.+:)?3001:3001$/.test(port)),
+    `films publishes 3001: ${ports.join(', ')}`,
+  );
+});
+
+test('the environment set on films is exactly what its config reads, and valid', () => {
+  const compose = loadCompose();
+  const films = service(compose, 'films');
+  const known = new Set(Object.keys(filmsSettings.shape));
+  const env = environment(films, 'films');
+  for (const key of env.keys()) {
+    assert.ok(known.has(key), `films sets ${key}, which resource-servers/films/src/config.ts does not read`);
+  }
+  // Without the feed secret films would honour revoked tokens until they expire: refuse to start.
+  assert.throws(() => interpolate(env.get('FILMS_CLIENT_SECRET') ?? '', {}), MissingVariable);
+
+  const config = loadFilmsConfig(resolvedEnvironment(films, 'films', requiredVariables));
+  assert.equal(config.FILMS_PORT, 3001, 'films listens where its published port and health check expect');
+  assert.equal(config.issuer, 'http://localhost:3000', 'films expects the public issuer by default');
+  assert.equal(config.resource, 'http://localhost:3001');
+  assert.equal(config.FILMS_CLIENT_ID, 'films-service');
+  assert.ok(config.REDIS_URL, 'films follows the feed by Redis pub/sub too');
+  assert.equal(config.seed, false, 'no demo catalogue in production unless FILMS_SEED asks');
+  assert.equal(
+    loadFilmsConfig(resolvedEnvironment(films, 'films', { ...requiredVariables, FILMS_SEED: '1' })).seed,
+    true,
+    'FILMS_SEED=1 loads the demo catalogue',
+  );
+});
+
+test('films reaches the provider inside the network, through the proxy, while expecting the public issuer', () => {
+  const compose = loadCompose();
+  const films = service(compose, 'films');
+  const variables = { ...requiredVariables, USHER_ISSUER: 'https://id.example.com' };
+  const config = loadFilmsConfig(resolvedEnvironment(films, 'films', variables));
+  const provider = providerSettings.parse(resolvedEnvironment(service(compose, 'provider'), 'provider', variables));
+  assert.equal(config.issuer, provider.ISSUER, 'films expects the issuer the provider puts in its tokens');
+  assert.notEqual(config.providerUrl, config.issuer, 'the public issuer is not where films finds the provider');
+
+  const internal = new URL(config.providerUrl);
+  const listening = internal.port || (internal.protocol === 'https:' ? '443' : '80');
+  if (internal.hostname === 'proxy') {
+    const conf = readRepoFile('deploy/nginx.conf').replace(/#.*$/gm, '');
+    assert.match(conf, new RegExp(`\\blisten\\s+${listening}\\b`), `the proxy listens on ${listening} inside`);
+  } else {
+    assert.match(internal.hostname, providerInstances, `films reaches ${internal.hostname}, not a provider`);
+    assert.equal(listening, '3000', 'provider instances listen on 3000');
+  }
+  assert.ok(internal.hostname in services(compose), `${internal.hostname} is a service of the stack`);
+  assert.ok(internal.hostname in dependsOn(films, 'films'), `films starts after ${internal.hostname}`);
+});
+
+test('every provider instance registers films as a resource server and its feed client, consistently', () => {
+  const compose = loadCompose();
+  const films = service(compose, 'films');
+  const variableSets = [
+    requiredVariables,
+    {
+      ...requiredVariables,
+      FILMS_RESOURCE: 'https://films.example.com',
+      FILMS_PUBLIC_URL: 'https://films.example.com',
+    },
+  ];
+  for (const variables of variableSets) {
+    const config = loadFilmsConfig(resolvedEnvironment(films, 'films', variables));
+    for (const name of providerServiceNames(compose)) {
+      const provider = providerSettings.parse(resolvedEnvironment(service(compose, name), name, variables));
+      assert.deepEqual(
+        provider.USHER_RESOURCE_SERVERS?.map((server) => server.identifier),
+        [config.resource],
+        `${name} registers films' audience ${config.resource}`,
+      );
+      assert.deepEqual(
+        provider.USHER_EVENT_RECEIVERS,
+        [{ clientId: config.FILMS_CLIENT_ID, secret: config.FILMS_CLIENT_SECRET }],
+        `${name} registers the client films polls the feed with`,
+      );
+    }
+  }
+});
+
+test('films keeps its keys and revocation events in a named volume, where its config puts them', () => {
+  const compose = loadCompose();
+  const films = service(compose, 'films');
+  const config = loadFilmsConfig(resolvedEnvironment(films, 'films', requiredVariables));
+  const stage = finalStage(loadDockerfile(filmsDockerfile), filmsDockerfile);
+  const workdir = lastInstruction(stage, 'WORKDIR')?.args.trim() ?? '/';
+  // In the image the repository root is the working directory, so the state folder lands under it.
+  const inImage = path.posix.join(workdir, path.relative(root, config.keysCacheDir).split(path.sep).join('/'));
+  assert.equal(path.dirname(config.revocationsFile), config.keysCacheDir, 'revocations sit beside the keys');
+
+  const mount = volumes(films, 'films').find((volume) => volume.target === inImage);
+  assert.ok(mount, `films mounts a volume on ${inImage}`);
+  assert.ok(!isBindMount(mount.source), 'a named volume, not a host folder');
+  assert.ok(mount.source in record(compose['volumes'], 'top-level volumes'), `volume ${mount.source} is declared`);
+  // A new named volume copies the ownership of the folder it is mounted on: the image must create it
+  // for the node user, or films could not write there.
+  assert.ok(
+    stage.instructions.some(
+      (instruction) =>
+        instruction.keyword === 'RUN' &&
+        instruction.args.includes(`mkdir -p ${inImage}`) &&
+        /chown -R node:node/.test(instruction.args),
+    ),
+    `${filmsDockerfile} creates ${inImage} for the node user`,
+  );
+});
+
 test('every build points at a Dockerfile that exists', () => {
   const compose = loadCompose();
   let builds = 0;
@@ -358,83 +647,101 @@ test('every build points at a Dockerfile that exists', () => {
 
 // --- provider/Dockerfile tests ----------------------------------------------------------------
 
-test('everything the Dockerfile copies from the build context exists and is not ignored', () => {
-  const context = buildContext(loadCompose(), 'provider');
-  const ignored = readFileSync(path.join(context, '.dockerignore'), 'utf8')
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#') && !line.startsWith('!'));
-  assert.ok(
-    ignored.some((pattern) => /(^|\/)node_modules$/.test(pattern)),
-    '.dockerignore leaves out node_modules',
-  );
-  assert.ok(ignored.includes('.git'), '.dockerignore leaves out .git');
+test('the stack builds the provider and films, each from its own Dockerfile', () => {
+  const dockerfiles = builtDockerfiles(loadCompose()).map((build) => build.dockerfile);
+  assert.deepEqual(dockerfiles.sort(), [filmsDockerfile, providerDockerfile].sort());
+});
 
-  const sources = contextCopies(loadDockerfile()).flatMap((copy) => copy.sources);
-  assert.ok(sources.length > 0, 'the Dockerfile copies nothing from the context');
-  for (const source of sources.filter((candidate) => !isGlob(candidate))) {
-    const relative = path.posix.normalize(source).replace(/\/$/, '');
-    assert.ok(isFileOrDirectory(path.join(context, relative)), `COPY source ${source} exists`);
-    const segments = relative.split('/');
-    for (const pattern of ignored) {
-      const anywhere = pattern.startsWith('**/');
-      const target = pattern.replace(/^\*\*\//, '').replace(/^\/|\/$/g, '');
-      const hit = anywhere ? segments.includes(target) : relative === target || relative.startsWith(`${target}/`);
-      assert.ok(!hit, `COPY source ${source} is excluded by .dockerignore pattern ${pattern}`);
+test('everything each Dockerfile copies from the build context exists and is not ignored', () => {
+  for (const { dockerfile, context } of builtDockerfiles(loadCompose())) {
+    const ignored = readFileSync(path.join(context, '.dockerignore'), 'utf8')
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#') && !line.startsWith('!'));
+    assert.ok(
+      ignored.some((pattern) => /(^|\/)node_modules$/.test(pattern)),
+      '.dockerignore leaves out node_modules',
+    );
+    assert.ok(ignored.includes('.git'), '.dockerignore leaves out .git');
+
+    const sources = contextCopies(loadDockerfile(dockerfile)).flatMap((copy) => copy.sources);
+    assert.ok(sources.length > 0, `${dockerfile} copies nothing from the context`);
+    for (const source of sources.filter((candidate) => !isGlob(candidate))) {
+      const relative = path.posix.normalize(source).replace(/\/$/, '');
+      assert.ok(isFileOrDirectory(path.join(context, relative)), `${dockerfile}: COPY source ${source} exists`);
+      for (const pattern of ignored) {
+        assert.ok(
+          !ignorePattern(pattern).test(relative),
+          `${dockerfile}: COPY source ${source} is excluded by .dockerignore pattern ${pattern}`,
+        );
+      }
     }
   }
 });
 
-test('the Dockerfile copies package-lock.json before npm ci, in the same stage', () => {
-  const stages = loadDockerfile();
-  const installing = stages.filter((stage) =>
-    stage.instructions.some((instruction) => instruction.keyword === 'RUN' && /\bnpm ci\b/.test(instruction.args)),
-  );
-  assert.ok(installing.length > 0, 'the Dockerfile runs npm ci');
-  for (const stage of installing) {
-    const install = stage.instructions.findIndex(
+test('.dockerignore patterns match the way Docker reads them', () => {
+  assert.ok(ignorePattern('**/node_modules').test('node_modules'));
+  assert.ok(ignorePattern('**/node_modules').test('provider/node_modules/koa/index.js'));
+  assert.ok(ignorePattern('resource-servers/*/test').test('resource-servers/films/test/catalogue.test.ts'));
+  assert.ok(!ignorePattern('resource-servers/*/test').test('resource-servers/films'));
+  assert.ok(!ignorePattern('test').test('resource-servers/films/test'), 'an unanchored name is still rooted');
+  assert.ok(ignorePattern('**/Dockerfile').test('resource-servers/films/Dockerfile'));
+  assert.ok(!ignorePattern('dist').test('distribution'));
+});
+
+test('each image installs the dependencies of exactly the workspaces it copies, and only those', () => {
+  for (const { dockerfile } of builtDockerfiles(loadCompose())) {
+    const stages = loadDockerfile(dockerfile);
+    const installing = stages.find((stage) =>
+      stage.instructions.some((instruction) => instruction.keyword === 'RUN' && /\bnpm ci\b/.test(instruction.args)),
+    );
+    assert.ok(installing, `${dockerfile} runs npm ci`);
+    const at = installing.instructions.findIndex(
       (instruction) => instruction.keyword === 'RUN' && /\bnpm ci\b/.test(instruction.args),
     );
-    const lockfile = stage.instructions.findIndex(
-      (instruction) =>
-        instruction.keyword === 'COPY' &&
-        parseCopy(instruction.args).sources.some((source) => path.posix.basename(source) === 'package-lock.json'),
+    const install = installing.instructions[at]!;
+    const manifests = new Set(
+      installing.instructions
+        .slice(0, at)
+        .filter((instruction) => instruction.keyword === 'COPY')
+        .map((instruction) => parseCopy(instruction.args))
+        .flatMap((copy) => copy.sources.map((source) => path.posix.normalize(source))),
     );
-    assert.ok(lockfile >= 0, 'package-lock.json is copied in the stage that runs npm ci');
-    assert.ok(lockfile < install, 'package-lock.json is copied before npm ci runs');
+    assert.match(install.args, /--omit=dev\b/, `${dockerfile}: no development dependencies in the image`);
+    const workspace = /--workspace[= ](\S+)/.exec(install.args)?.[1];
+    assert.ok(workspace, `${dockerfile}: npm ci names the workspace it installs`);
+    const needed = workspaceClosure(workspace);
+
+    const sources = new Set(
+      contextCopies(stages).flatMap((copy) =>
+        copy.sources.map((source) => path.posix.normalize(source).replace(/\/$/, '')),
+      ),
+    );
+    for (const folder of needed) {
+      assert.ok(manifests.has(`${folder}/package.json`), `${dockerfile} copies ${folder}/package.json before npm ci`);
+      assert.ok(sources.has(folder), `${dockerfile} copies ${folder}/, which ${workspace} needs at run time`);
+    }
+    // Workspace folders outside the closure stay out: each image holds its service and nothing of another.
+    const rootManifest = JSON.parse(readRepoFile('package.json')) as { workspaces: string[] };
+    for (const other of rootManifest.workspaces.filter((folder) => !needed.includes(folder))) {
+      for (const source of sources) {
+        assert.ok(
+          source !== other && !source.startsWith(`${other}/`),
+          `${dockerfile} copies ${source}, part of ${other}, which ${workspace} does not need`,
+        );
+      }
+    }
   }
 });
 
+test('each Dockerfile copies package-lock.json before npm ci, in the same stage', () => {
+  for (const { dockerfile } of builtDockerfiles(loadCompose())) assertLockfileBeforeInstall(dockerfile);
+});
+
 test('the final stage runs the provider on node 22 as the node user, on port 3000, with a health check', () => {
-  const stages = loadDockerfile();
-  const stage = finalStage(stages);
-  const last = (keyword: string) => stage.instructions.filter((instruction) => instruction.keyword === keyword).at(-1);
+  assertRuntimeStage(providerDockerfile, 3000, 'provider/src/main.ts');
+});
 
-  assert.match(baseImage(stages, stage), /^node:22([.-]|$)/, 'the final stage runs on Node.js 22');
-  assert.equal(last('USER')?.args.trim(), 'node', 'the final stage drops root');
-  const exposed = stage.instructions
-    .filter((instruction) => instruction.keyword === 'EXPOSE')
-    .flatMap((instruction) => instruction.args.split(/\s+/));
-  assert.ok(
-    exposed.some((port) => port === '3000' || port === '3000/tcp'),
-    `EXPOSE 3000: ${exposed.join(' ')}`,
-  );
-  assert.ok(
-    stage.instructions.some(
-      (instruction) => instruction.keyword === 'ENV' && /\bNODE_ENV[= ]\s*"?production"?/.test(instruction.args),
-    ),
-    'NODE_ENV is production',
-  );
-
-  const healthcheck = last('HEALTHCHECK')?.args ?? '';
-  assert.doesNotMatch(healthcheck, /^NONE\b/i, 'the health check is not disabled');
-  assert.match(healthcheck, /\bCMD\b.*\/healthz/, 'the health check probes /healthz');
-
-  const command = last('CMD');
-  assert.ok(command, 'the final stage has a CMD');
-  const argv = strings(JSON.parse(command.args), 'CMD');
-  assert.equal(argv[0], 'node', 'CMD runs node directly, so signals reach it');
-  const script = argv.slice(1).find((arg) => /\.[cm]?[jt]s$/.test(arg));
-  assert.ok(script, `CMD names a script: ${command.args}`);
-  assert.ok(existsSync(path.join(root, script)), `CMD script ${script} exists`);
+test('the final stage runs films on node 22 as the node user, on port 3001, with a health check', () => {
+  assertRuntimeStage(filmsDockerfile, 3001, 'resource-servers/films/src/main.ts');
 });

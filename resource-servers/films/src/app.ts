@@ -9,8 +9,10 @@ import { apiDocsRoutes } from './http/api-docs.ts';
 import { catalogueRouters } from './http/catalogue-routes.ts';
 import { problemResponses, requestLogging, securityHeaders, unknownRoute } from './http/http-middleware.ts';
 import { createResponseCache } from './http/response-cache.ts';
+import { userContentRouter } from './http/ugc-routes.ts';
 import { healthRoutes } from './ops/health-routes.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { createUserContent } from './ugc/user-content.ts';
 
 export interface AppDeps {
   db: Database;
@@ -18,6 +20,8 @@ export interface AppDeps {
   logger: Logger;
   /** Tests pass keys with short timeouts; by default they come from the config. */
   keys?: ProviderKeys;
+  /** How bearer tokens are checked; by default the kit's TokenVerifier (the bench compares others). */
+  verifier?: Pick<TokenVerifier, 'verify'>;
 }
 
 export interface FilmsApp {
@@ -80,18 +84,25 @@ export async function buildApp(config: FilmsConfig, deps: AppDeps): Promise<Film
   const ownKeys = !keys;
   if (!keys) {
     await mkdir(config.keysCacheDir, { recursive: true });
-    keys = new ProviderKeys({ issuer: config.issuer, cacheDir: config.keysCacheDir, logger });
+    keys = new ProviderKeys({
+      issuer: config.issuer,
+      providerUrl: config.providerUrl,
+      cacheDir: config.keysCacheDir,
+      logger,
+    });
     await keys.start();
   }
   const warmUp = ownKeys ? keepFetchingUntilReachable(keys) : null;
   const revocations = await followRevocations(config, keys, store, logger);
-  const verifier = new TokenVerifier({
-    issuer: config.issuer,
-    audience: config.resource,
-    keys,
-    logger,
-    ...(revocations ? { revocations: revocations.list } : {}),
-  });
+  const verifier =
+    deps.verifier ??
+    new TokenVerifier({
+      issuer: config.issuer,
+      audience: config.resource,
+      keys,
+      logger,
+      ...(revocations ? { revocations: revocations.list } : {}),
+    });
   const catalogue = createCatalogue(db.knex);
   const version = createCatalogueVersion({ knex: db.knex, store, logger });
   await version.start();
@@ -107,6 +118,7 @@ export async function buildApp(config: FilmsConfig, deps: AppDeps): Promise<Film
   app.use(apiDocsRoutes());
   app.use('/api', authenticate(verifier, { logger, registry: metrics.registry }));
   app.use(catalogueRouters(catalogue, cache));
+  app.use(userContentRouter(createUserContent(db.knex)));
   app.use(unknownRoute);
   app.use(problemResponses(logger));
 

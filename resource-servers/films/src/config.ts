@@ -9,8 +9,13 @@ export const filmsSettings = z.object({
   FILMS_PUBLIC_URL: env.url().optional(),
   /** This server's resource identifier: tokens must carry it as `aud`. Defaults to the public URL. */
   FILMS_RESOURCE: z.string().min(1).optional(),
-  /** The provider's issuer URL (discovery and keys are fetched from it). */
+  /** The provider's public issuer URL: tokens must carry it as `iss`. */
   PROVIDER_ISSUER: env.url().default('http://localhost:3000'),
+  /**
+   * Where films reaches the provider for discovery, keys and the revocation feed, when the public
+   * issuer does not lead there (inside a container network). Defaults to PROVIDER_ISSUER.
+   */
+  PROVIDER_INTERNAL_URL: env.url().optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
@@ -48,6 +53,8 @@ export interface FilmsConfig extends FilmsSettings {
   publicUrl: string;
   resource: string;
   issuer: string;
+  /** Where the provider is reached: PROVIDER_INTERNAL_URL, else the issuer. */
+  providerUrl: string;
   dataDir: string;
   keysCacheDir: string;
   /** Where revocation events are kept across restarts (until the tokens they cover expire). */
@@ -67,11 +74,13 @@ export function loadFilmsConfig(source: Record<string, string | undefined> = pro
   );
   const publicUrl = (settings.FILMS_PUBLIC_URL ?? `http://localhost:${settings.FILMS_PORT}`).replace(/\/$/, '');
   const dataDir = resolveDataDir(settings.USHER_DATA_DIR);
+  const issuer = settings.PROVIDER_ISSUER.replace(/\/$/, '');
   return Object.freeze({
     ...settings,
     publicUrl,
     resource: settings.FILMS_RESOURCE ?? publicUrl,
-    issuer: settings.PROVIDER_ISSUER.replace(/\/$/, ''),
+    issuer,
+    providerUrl: settings.PROVIDER_INTERNAL_URL?.replace(/\/$/, '') ?? issuer,
     dataDir,
     keysCacheDir: settings.FILMS_STATE_DIR ?? `${dataDir}/films-keys`,
     revocationsFile: `${settings.FILMS_STATE_DIR ?? `${dataDir}/films-keys`}/revocations.json`,

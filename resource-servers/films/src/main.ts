@@ -33,6 +33,7 @@ async function main() {
       url: config.publicUrl,
       resource: config.resource,
       issuer: config.issuer,
+      ...(config.providerUrl !== config.issuer ? { providerUrl: config.providerUrl } : {}),
       port: config.FILMS_PORT,
       database: config.DATABASE_URL ? 'postgres' : 'embedded',
       store: store.kind,

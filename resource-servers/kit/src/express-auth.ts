@@ -56,7 +56,10 @@ export interface AuthenticateOptions {
  * are answered 401 with `WWW-Authenticate: Bearer error="invalid_token"`; degraded responses carry
  * `X-Auth-Degraded: 1`.
  */
-export function authenticate(verifier: TokenVerifier, options: AuthenticateOptions = {}): RequestHandler {
+export function authenticate(
+  verifier: Pick<TokenVerifier, 'verify'>,
+  options: AuthenticateOptions = {},
+): RequestHandler {
   const outcomes = options.registry
     ? new Counter({
         name: 'usher_token_checks_total',

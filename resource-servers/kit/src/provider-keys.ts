@@ -3,11 +3,14 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { httpFetch, type Logger } from '@usher/platform';
 import { importJWK, type JWK } from 'jose';
+import { reachableUrl } from './provider-address.ts';
 
 type VerificationKey = Awaited<ReturnType<typeof importJWK>>;
 
 interface CachedKeySet {
   issuer: string;
+  /** Where discovery was fetched (absent in copies written before providerUrl existed: the issuer). */
+  providerUrl?: string;
   jwksUri: string;
   fetchedAt: number;
   keys: JWK[];
@@ -21,7 +24,14 @@ export type KeyLookup =
   | { found: false; providerReachable: false; reason: string };
 
 export interface ProviderKeysOptions {
+  /** The public issuer: tokens must carry it as `iss`, and discovery must name it. */
   issuer: string;
+  /**
+   * Where this process reaches the provider, when the public issuer does not lead to it (inside a
+   * container network). Discovery is fetched from here, and the URLs it publishes under the issuer
+   * (the JWKS, the revocation feed) are fetched at the same path here. Defaults to the issuer.
+   */
+  providerUrl?: string;
   /** Folder for the on-disk copy, so a restart while the provider is down still verifies. */
   cacheDir: string;
   logger?: Logger;
@@ -50,8 +60,11 @@ export class ProviderKeys {
   private readonly file: string;
   private readonly cooldown: number;
   private readonly timeout: number;
+  /** Where the provider is reached (the issuer unless `providerUrl` says otherwise). */
+  readonly providerUrl: string;
 
   constructor(private readonly options: ProviderKeysOptions) {
+    this.providerUrl = (options.providerUrl ?? options.issuer).replace(/\/$/, '');
     const name = createHash('sha256').update(options.issuer).digest('hex').slice(0, 16);
     this.file = path.join(options.cacheDir, `jwks-${name}.json`);
     this.cooldown = options.refreshCooldownMs ?? 30_000;
@@ -64,7 +77,8 @@ export class ProviderKeys {
       const cached = JSON.parse(await readFile(this.file, 'utf8')) as CachedKeySet;
       if (cached.issuer === this.options.issuer) {
         this.install(cached.keys);
-        this.jwksUri = cached.jwksUri;
+        // A JWKS address found through another provider address may not be reachable from here.
+        if ((cached.providerUrl ?? cached.issuer) === this.providerUrl) this.jwksUri = cached.jwksUri;
         this.options.logger?.info(
           { kids: cached.keys.map((k) => k.kid), fetchedAt: new Date(cached.fetchedAt) },
           'signing keys loaded from disk',
@@ -105,6 +119,11 @@ export class ProviderKeys {
     return { found: false, providerReachable: true };
   }
 
+  /** `url`, published by the provider, as this process reaches it (see `providerUrl`). */
+  reachable(url: string): string {
+    return reachableUrl(url, this.options.issuer, this.providerUrl);
+  }
+
   /** Fetches discovery (once) and the JWKS; concurrent callers share one fetch. */
   refresh(): Promise<void> {
     this.inflight ??= this.fetchKeys().finally(() => {
@@ -127,13 +146,15 @@ export class ProviderKeys {
     this.fetches += 1;
     try {
       if (!this.jwksUri) {
-        const discovery = (await this.fetchJson(`${this.options.issuer}/.well-known/openid-configuration`)) as {
+        const discovery = (await this.fetchJson(`${this.providerUrl}/.well-known/openid-configuration`)) as {
           issuer?: string;
           jwks_uri?: string;
         };
+        // Reaching the provider elsewhere never changes who it must be: a provider that names
+        // another issuer is refused, whichever address answered.
         if (discovery.issuer !== this.options.issuer || !discovery.jwks_uri)
           throw new Error('discovery document does not match the issuer');
-        this.jwksUri = discovery.jwks_uri;
+        this.jwksUri = this.reachable(discovery.jwks_uri);
       }
       const body = (await this.fetchJson(this.jwksUri)) as { keys?: JWK[] };
       if (!Array.isArray(body.keys)) throw new Error('JWKS without keys');
@@ -143,11 +164,17 @@ export class ProviderKeys {
       this.install(keys);
       this.lastSuccess = Date.now();
       this.lastFailure = null;
-      await this.persist({ issuer: this.options.issuer, jwksUri: this.jwksUri, fetchedAt: this.lastSuccess, keys });
+      await this.persist({
+        issuer: this.options.issuer,
+        providerUrl: this.providerUrl,
+        jwksUri: this.jwksUri,
+        fetchedAt: this.lastSuccess,
+        keys,
+      });
     } catch (error) {
       this.lastFailure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       this.options.logger?.warn(
-        { issuer: this.options.issuer, reason: this.lastFailure },
+        { issuer: this.options.issuer, providerUrl: this.providerUrl, reason: this.lastFailure },
         'could not fetch the provider keys; keeping the last good ones',
       );
       throw error;

@@ -10,7 +10,10 @@ export interface ReceiverOptions {
   /** A confidential client of the provider holding `security_events_receive`. */
   clientId: string;
   clientSecret: string;
-  /** RFC 8936 poll endpoint; defaults to the provider's. */
+  /**
+   * RFC 8936 poll endpoint; defaults to the provider's. Like the keys, it is reached at the keys'
+   * `providerUrl` when it lies under the public issuer.
+   */
   pollUrl?: string;
   pollIntervalMs?: number;
   /** With Redis, events also arrive by pub/sub within a second. */
@@ -82,7 +85,7 @@ export class SecurityEventReceiver {
   }
 
   private async pollRounds(): Promise<void> {
-    const url = this.options.pollUrl ?? `${this.options.issuer}/secevents/poll`;
+    const url = this.options.keys.reachable(this.options.pollUrl ?? `${this.options.issuer}/secevents/poll`);
     const auth = Buffer.from(
       `${encodeURIComponent(this.options.clientId)}:${encodeURIComponent(this.options.clientSecret)}`,
     ).toString('base64');
