@@ -19,6 +19,8 @@ import { createSecurityEventFeed, type SecurityEventFeed } from './security-even
 import { eventTypes } from './security-events/event-types.ts';
 import { jwtAccessTokenRevoker } from './security-events/jwt-revocation.ts';
 import { securityEventRoutes } from './security-events/poll-routes.ts';
+import { createSocialSignIn } from './upstreams/social-sign-in.ts';
+import { adminApi, isAdminApiPath } from './admin/admin-api.ts';
 
 export interface AppDeps {
   db: Database;
@@ -152,7 +154,16 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
   const app = new Koa({ proxy: config.TRUST_PROXY });
   app.keys = secrets;
   app.on('error', () => {}); // logged by problemResponses or oidc-provider's own events
-  const interactions = interactionRoutes({ holder, domain, csrf, throttle, metrics, logger });
+  const social = createSocialSignIn({ config, store, domain, holder, csrf, throttle, metrics, logger });
+  const interactions = interactionRoutes({
+    holder,
+    domain,
+    csrf,
+    throttle,
+    metrics,
+    logger,
+    upstreamButtons: social.buttons,
+  });
   const health = healthRoutes(db, store, metrics);
   const securityEvents = securityEventRoutes({
     events: domain.events,
@@ -160,6 +171,7 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
     clients: domain.clients,
     access: domain.access,
   });
+  const api = adminApi({ config, domain, feed, holder, throttle, store, logger });
 
   const callbacks = new WeakMap<object, ReturnType<Koa['callback']>>();
   // The protocol: the current oidc-provider instance (it changes when keys rotate).
@@ -184,7 +196,8 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
   // Router middleware is typed for router contexts; at run time it is plain Koa middleware.
   const asKoa = (middleware: unknown) => middleware as Middleware;
   const [pageRoutes, pageMethods] = [asKoa(interactions.routes()), asKoa(interactions.allowedMethods())];
-  const pages = (ctx: Context, next: Next) => pageRoutes(ctx, () => pageMethods(ctx, next));
+  const pages = (ctx: Context, next: Next) =>
+    social.interactionPages(ctx, () => pageRoutes(ctx, () => pageMethods(ctx, next)));
   const operations = asKoa(health.routes());
   const feedRoutes = asKoa(securityEvents.routes());
   const operationPaths = new Set(['/healthz', '/readyz', '/metrics']);
@@ -194,9 +207,11 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
   app.use((ctx, next) => {
     const { path } = ctx;
     if (path.startsWith('/interaction/')) return pages(ctx, next);
+    if (path.startsWith('/account/')) return social.accountPages(ctx, next);
     if (operationPaths.has(path)) return operations(ctx, next);
     if (path === stylesheetPath) return stylesheetRoute(ctx);
     if (path.startsWith('/secevents/')) return feedRoutes(ctx, next);
+    if (isAdminApiPath(path)) return api.handle(ctx);
     return deviceFormNeedsSession(ctx, () => handOff(ctx));
   });
 
@@ -211,9 +226,11 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
     // Our pages, operations and feed, and the device form (whose session we check first).
     isOurs: (method, path) =>
       path.startsWith('/interaction/') ||
+      path.startsWith('/account/') ||
       operationPaths.has(path) ||
       path === stylesheetPath ||
       path.startsWith('/secevents/') ||
+      isAdminApiPath(path) ||
       isDeviceForm(method, path),
   });
 

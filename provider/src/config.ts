@@ -1,7 +1,19 @@
-import { env, loadConfig, resolveDataDir } from '@usher/platform';
+import { ConfigError, env, loadConfig, resolveDataDir } from '@usher/platform';
 import { z } from 'zod';
 
 const algorithms = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+
+/** One generic OpenID Connect upstream; its `id` names it in the callback URL and in linked identities. */
+const oidcUpstreamSettings = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 of a-z, 0-9 and -'),
+  name: z.string().trim().min(1).max(60),
+  issuer: env.url(),
+  client_id: z.string().min(1),
+  client_secret: z.string().min(1),
+  token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+});
+
+export type OidcUpstreamSettings = z.infer<typeof oidcUpstreamSettings>;
 
 /** Every setting of the provider, with its environment variable name. Nothing else reads process.env. */
 export const providerSettings = z.object({
@@ -99,6 +111,45 @@ export const providerSettings = z.object({
     .optional(),
   USHER_ADMIN_EMAIL: z.email().optional(),
   USHER_ADMIN_PASSWORD: z.string().min(8).optional(),
+  /**
+   * Where the admin UI is served (e.g. http://localhost:3004; `npm start` passes it). When set, the
+   * provider registers the UI's public client `usher-admin` on start and lets that origin call the
+   * admin API from the browser (CORS).
+   */
+  USHER_ADMIN_UI_URL: env.url().optional(),
+  /** "Sign in with Google": the OAuth client of the Google Cloud project (both or neither). */
+  GOOGLE_CLIENT_ID: z.string().optional(),
+  GOOGLE_CLIENT_SECRET: z.string().optional(),
+  /** Google's endpoints; tests point them at a local stand-in. */
+  GOOGLE_AUTHORIZATION_URL: env.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_TOKEN_URL: env.url().default('https://oauth2.googleapis.com/token'),
+  GOOGLE_USERINFO_URL: env.url().default('https://openidconnect.googleapis.com/v1/userinfo'),
+  /**
+   * Generic OpenID Connect upstreams, as a JSON array of
+   * `{"id", "name", "issuer", "client_id", "client_secret"}`; each gets a sign-in button.
+   */
+  USHER_OIDC_UPSTREAMS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of upstreams' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(oidcUpstreamSettings))
+    .superRefine((upstreams, ctx) => {
+      const ids = upstreams.map((upstream) => upstream.id);
+      ids.forEach((id, index) => {
+        if (id === 'google' || ids.indexOf(id) !== index) {
+          ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `id "${id}" is reserved or used twice` });
+        }
+      });
+    })
+    .optional(),
+  /** Time limit of each call to an upstream identity provider (discovery, token, userinfo). */
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
 });
 
 export type ProviderSettings = z.infer<typeof providerSettings>;
@@ -110,8 +161,23 @@ export interface ProviderConfig extends ProviderSettings {
   adminAudience: string;
 }
 
+/** Checks across variables, named after the variable to fix. */
+function crossCheck(settings: ProviderSettings): string[] {
+  const problems: string[] = [];
+  if (Boolean(settings.GOOGLE_CLIENT_ID) !== Boolean(settings.GOOGLE_CLIENT_SECRET)) {
+    problems.push('GOOGLE_CLIENT_SECRET: GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are set together or not at all');
+  }
+  // Google's token and userinfo calls share one HTTP agent (passport's OAuth client has one).
+  if (new URL(settings.GOOGLE_TOKEN_URL).protocol !== new URL(settings.GOOGLE_USERINFO_URL).protocol) {
+    problems.push('GOOGLE_USERINFO_URL: must use the same scheme (http or https) as GOOGLE_TOKEN_URL');
+  }
+  return problems;
+}
+
 export function loadProviderConfig(source: Record<string, string | undefined> = process.env): ProviderConfig {
   const settings = loadConfig(providerSettings, source);
+  const problems = crossCheck(settings);
+  if (problems.length) throw new ConfigError(problems);
   const issuer = (settings.ISSUER ?? `http://localhost:${settings.PORT}`).replace(/\/$/, '');
   return Object.freeze({
     ...settings,

@@ -9,10 +9,12 @@ import { createKeyStore, type SigningAlgorithm } from './keys/key-store.ts';
 import { createResourceStore } from './resources/resource-store.ts';
 import { createSecretBox } from './security/secret-box.ts';
 import { createEventStore } from './security-events/event-store.ts';
+import { createIdentityStore } from './upstreams/identity-store.ts';
 
 /** The data layer of the provider, built once per process and shared by the HTTP app and the CLI. */
 export function createDomain(config: ProviderConfig, knex: Knex) {
   const box = createSecretBox(config.KEY_ENCRYPTION_SECRET);
+  const audit = createAuditLog(knex);
   return {
     knex,
     box,
@@ -22,7 +24,9 @@ export function createDomain(config: ProviderConfig, knex: Knex) {
     clients: createClientStore(knex, box),
     resources: createResourceStore(knex),
     keys: createKeyStore(knex, box),
-    audit: createAuditLog(knex),
+    audit,
+    /** Identities linked at upstreams (Google, OpenID Connect): list and unlink per user. */
+    identities: createIdentityStore(knex, audit),
     events: createEventStore(knex, config.ACCESS_TOKEN_TTL + 5 * 60),
   };
 }

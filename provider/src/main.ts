@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { ConfigError, createLogger, openDatabase, openKeyValueStore } from '@usher/platform';
 import { buildApp } from './app.ts';
+import { ensureAdminUiClient } from './bootstrap/admin-ui-client.ts';
 import { ensureEventReceivers } from './bootstrap/event-receivers.ts';
 import { firstStart } from './bootstrap/first-start.ts';
 import { loadProviderConfig } from './config.ts';
@@ -33,6 +34,7 @@ async function main() {
     await built.domain.resources.upsert(identifier, name);
   }
   await ensureEventReceivers(built.domain, config.USHER_EVENT_RECEIVERS ?? [], logger);
+  await ensureAdminUiClient(built.domain, config.USHER_ADMIN_UI_URL, logger);
 
   const server: Server = createServer(built.handler);
   server.listen(config.PORT, config.HOST);

@@ -178,6 +178,140 @@ export function createAccessStore(knex: Knex) {
       return { roles: [], permissions };
     },
 
+    async updatePermission(
+      name: string,
+      changes: { description?: string | null; resource?: string | null },
+      trx: Knex = knex,
+    ): Promise<PermissionRow> {
+      const current = await requirePermission(name, trx);
+      if (!Object.keys(changes).length) return current;
+      const [row] = await trx<PermissionRow>('permissions')
+        .where({ id: current.id })
+        .update(changes)
+        .returning(['id', 'name', 'description', 'resource']);
+      return row!;
+    },
+
+    async deletePermission(name: string, trx: Knex = knex): Promise<PermissionRow> {
+      const permission = await requirePermission(name, trx);
+      await trx('permissions').where({ id: permission.id }).delete();
+      return permission;
+    },
+
+    async updateRole(
+      name: string,
+      changes: { name?: string; description?: string | null },
+      trx: Knex = knex,
+    ): Promise<RoleRow> {
+      const current = await requireRole(name, trx);
+      if (!Object.keys(changes).length) return current;
+      try {
+        const [row] = await trx<RoleRow>('roles')
+          .where({ id: current.id })
+          .update(changes)
+          .returning(['id', 'name', 'description']);
+        return row!;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new NameTaken('Role', changes.name ?? name);
+        throw error;
+      }
+    },
+
+    async deleteRole(name: string, trx: Knex = knex): Promise<RoleRow> {
+      const role = await requireRole(name, trx);
+      await trx('roles').where({ id: role.id }).delete();
+      return role;
+    },
+
+    async revokePermissionFromRole(roleName: string, permissionName: string, trx: Knex = knex) {
+      const [role, permission] = await Promise.all([
+        requireRole(roleName, trx),
+        requirePermission(permissionName, trx),
+      ]);
+      await trx('role_permissions').where({ role_id: role.id, permission_id: permission.id }).delete();
+    },
+
+    async revokeRoleFromUser(userId: string, roleName: string, trx: Knex = knex) {
+      const role = await requireRole(roleName, trx);
+      await trx('user_roles').where({ user_id: userId, role_id: role.id }).delete();
+    },
+
+    async revokePermissionFromUser(userId: string, permissionName: string, trx: Knex = knex) {
+      const permission = await requirePermission(permissionName, trx);
+      await trx('user_permissions').where({ user_id: userId, permission_id: permission.id }).delete();
+    },
+
+    async revokePermissionFromClient(clientId: string, permissionName: string, trx: Knex = knex) {
+      const permission = await requirePermission(permissionName, trx);
+      await trx('client_permissions').where({ client_id: clientId, permission_id: permission.id }).delete();
+    },
+
+    async rolePermissions(roleId: string, trx: Knex = knex): Promise<PermissionRow[]> {
+      return trx('permissions as p')
+        .join('role_permissions as rp', 'rp.permission_id', 'p.id')
+        .where('rp.role_id', roleId)
+        .orderBy('p.name')
+        .select('p.id', 'p.name', 'p.description', 'p.resource');
+    },
+
+    /** Roles of a user, each with its permissions, sorted by name. */
+    async userRoles(userId: string, trx: Knex = knex): Promise<(RoleRow & { permissions: PermissionRow[] })[]> {
+      const roles: RoleRow[] = await trx('roles as r')
+        .join('user_roles as ur', 'ur.role_id', 'r.id')
+        .where('ur.user_id', userId)
+        .orderBy('r.name')
+        .select('r.id', 'r.name', 'r.description');
+      return Promise.all(
+        roles.map(async (role) => ({ ...role, permissions: await this.rolePermissions(role.id, trx) })),
+      );
+    },
+
+    async userDirectPermissions(userId: string, trx: Knex = knex): Promise<PermissionRow[]> {
+      return trx('permissions as p')
+        .join('user_permissions as up', 'up.permission_id', 'p.id')
+        .where('up.user_id', userId)
+        .orderBy('p.name')
+        .select('p.id', 'p.name', 'p.description', 'p.resource');
+    },
+
+    async clientPermissions(clientId: string, trx: Knex = knex): Promise<PermissionRow[]> {
+      return trx('permissions as p')
+        .join('client_permissions as cp', 'cp.permission_id', 'p.id')
+        .where('cp.client_id', clientId)
+        .orderBy('p.name')
+        .select('p.id', 'p.name', 'p.description', 'p.resource');
+    },
+
+    /** Direct and role permissions of a user (every audience), sorted by name. */
+    async combinedPermissions(userId: string, trx: Knex = knex): Promise<PermissionRow[]> {
+      const direct = trx('user_permissions').select('permission_id').where('user_id', userId);
+      const viaRoles = trx('role_permissions as rp')
+        .join('user_roles as ur', 'ur.role_id', 'rp.role_id')
+        .select('rp.permission_id')
+        .where('ur.user_id', userId);
+      return trx('permissions as p')
+        .where((q) => q.whereIn('p.id', direct).orWhereIn('p.id', viaRoles))
+        .orderBy('p.name')
+        .select('p.id', 'p.name', 'p.description', 'p.resource');
+    },
+
+    /** Who holds a role: its users. */
+    async roleHolders(roleId: string, trx: Knex = knex): Promise<string[]> {
+      return trx('user_roles').where({ role_id: roleId }).pluck('user_id');
+    },
+
+    /** Every subject (user id or client id) whose tokens may carry a permission. */
+    async permissionHolders(permissionId: string, trx: Knex = knex): Promise<string[]> {
+      const direct = await trx('user_permissions').where({ permission_id: permissionId }).pluck('user_id');
+      const viaRoles = await trx('user_roles as ur')
+        .join('role_permissions as rp', 'rp.role_id', 'ur.role_id')
+        .where('rp.permission_id', permissionId)
+        .distinct()
+        .pluck('ur.user_id');
+      const clients = await trx('client_permissions').where({ permission_id: permissionId }).pluck('client_id');
+      return [...new Set<string>([...direct, ...viaRoles, ...clients])];
+    },
+
     async userHasPermission(userId: string, name: string, trx: Knex = knex): Promise<boolean> {
       const { permissions } = await this.claimsForUser(userId, null, trx);
       return permissions.includes(name) || permissions.includes(superuserPermission);

@@ -1,4 +1,4 @@
-import type { AccessStore, TokenClaims } from './access-store.ts';
+import type { AccessStore, PermissionRow, TokenClaims } from './access-store.ts';
 
 /**
  * How long the token endpoint may reuse the roles and permissions it read for a subject. A change
@@ -34,3 +34,22 @@ export function createClaimsCache(access: AccessStore) {
 }
 
 export type ClaimsCache = ReturnType<typeof createClaimsCache>;
+
+/**
+ * A user's combined permissions (every audience) for the validation endpoints other services call
+ * on every request: kept as briefly as token claims, so a grant change is seen as soon as tokens
+ * see it. `undefined` means no such user.
+ */
+export function createCombinedPermissionsCache(access: AccessStore, userExists: (userId: string) => Promise<boolean>) {
+  const entries = new Map<string, { at: number; rows: Promise<PermissionRow[] | undefined> }>();
+  return function combined(userId: string): Promise<PermissionRow[] | undefined> {
+    const now = Date.now();
+    const hit = entries.get(userId);
+    if (hit && now - hit.at < claimsCacheSeconds * 1000) return hit.rows;
+    const rows = (async () => ((await userExists(userId)) ? access.combinedPermissions(userId) : undefined))();
+    rows.catch(() => entries.delete(userId));
+    if (entries.size > 50_000) entries.clear();
+    entries.set(userId, { at: now, rows });
+    return rows;
+  };
+}

@@ -1,7 +1,19 @@
 import type { Knex } from '@usher/platform';
 
 export type SignInMethod = 'password' | 'google' | 'upstream';
-export type SignInResult = 'success' | 'invalid_credentials' | 'blocked' | 'rate_limited';
+export type SignInResult =
+  | 'success'
+  | 'invalid_credentials'
+  | 'blocked'
+  | 'rate_limited'
+  // Sign-in through an upstream identity provider (Google, OpenID Connect) that did not complete:
+  | 'cancelled'
+  | 'state_mismatch'
+  | 'upstream_error'
+  | 'upstream_timeout'
+  | 'no_email'
+  | 'unverified_email'
+  | 'link_required';
 
 export interface SignInAttempt {
   userId: string | null;

@@ -7,6 +7,7 @@ export interface UserRow {
   first_name: string | null;
   last_name: string | null;
   email_verified: boolean;
+  picture: string | null;
   blocked_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -18,6 +19,7 @@ export interface NewUser {
   firstName?: string | null | undefined;
   lastName?: string | null | undefined;
   emailVerified?: boolean;
+  picture?: string | null | undefined;
 }
 
 export class EmailTaken extends Error {
@@ -58,6 +60,7 @@ export function createUserStore(knex: Knex) {
             first_name: user.firstName ?? null,
             last_name: user.lastName ?? null,
             email_verified: user.emailVerified ?? false,
+            picture: user.picture ?? null,
           })
           .returning('*');
         return row!;

@@ -90,6 +90,20 @@ export function createClientStore(knex: Knex, box: SecretBox, cacheMs = 2000) {
       });
     },
 
+    /** Replaces a client's metadata (not its id or secret). */
+    async update(clientId: string, metadata: Record<string, unknown>, trx: Knex = knex): Promise<boolean> {
+      const { client_secret: _secret, first_party: firstParty, ...rest } = metadata;
+      const updated = await trx('clients')
+        .where({ client_id: clientId })
+        .update({
+          metadata: JSON.stringify({ ...rest, client_id: clientId }),
+          first_party: firstParty === true,
+          updated_at: trx.fn.now(),
+        });
+      cache.delete(clientId);
+      return updated > 0;
+    },
+
     async delete(clientId: string, trx: Knex = knex): Promise<boolean> {
       cache.delete(clientId);
       return (await trx('clients').where({ client_id: clientId }).delete()) > 0;

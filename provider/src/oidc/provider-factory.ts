@@ -93,6 +93,7 @@ export function createOidcProvider(deps: OidcDeps): Provider {
             ...(name ? { name } : {}),
             ...(user.first_name ? { given_name: user.first_name } : {}),
             ...(user.last_name ? { family_name: user.last_name } : {}),
+            ...(user.picture ? { picture: user.picture } : {}),
           };
         },
       };
@@ -100,7 +101,7 @@ export function createOidcProvider(deps: OidcDeps): Provider {
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'given_name', 'family_name'],
+      profile: ['name', 'given_name', 'family_name', 'picture'],
     },
     scopes: ['openid', 'offline_access', 'email', 'profile'],
     interactions: {

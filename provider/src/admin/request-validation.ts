@@ -1,0 +1,68 @@
+import { HttpProblem } from '@usher/platform';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { uuidPattern } from '../accounts/user-store.ts';
+
+export interface FieldError {
+  field: string;
+  in: 'body' | 'query' | 'path';
+  message: string;
+}
+
+/** 400 problem+json naming every offending field (`errors`). */
+export class InvalidInput extends HttpProblem {
+  constructor(errors: FieldError[]) {
+    const detail = errors.map((error) => `${error.field}: ${error.message}`).join('; ');
+    super(400, 'invalid-request', 'Bad Request', detail, { extensions: { errors } });
+  }
+}
+
+function fieldErrors(error: z.ZodError, where: FieldError['in']): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || '(body)',
+    in: where,
+    message: issue.code === 'invalid_type' && issue.input === undefined ? 'Required' : issue.message,
+  }));
+}
+
+/** The JSON body, checked against the route's schema (unknown members are dropped). */
+export function parseBody<T extends z.ZodType>(ctx: Context, schema: T): z.infer<T> {
+  const body = (ctx.request as { body?: unknown }).body;
+  const result = schema.safeParse(body ?? {});
+  if (!result.success) throw new InvalidInput(fieldErrors(result.error, 'body'));
+  return result.data;
+}
+
+/** Query parameters (bracketed names such as `page[size]` included), checked against a schema. */
+export function parseQuery<T extends z.ZodType>(ctx: Context, schema: T): z.infer<T> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(ctx.querystring)) values[key] = value;
+  const result = schema.safeParse(values);
+  if (!result.success) throw new InvalidInput(fieldErrors(result.error, 'query'));
+  return result.data;
+}
+
+/** A user id in the path: a canonical UUID, else 400 (CONTRACTS.md 1.4). */
+export function userIdParam(value: string | undefined): string {
+  if (!value || !uuidPattern.test(value)) {
+    throw new InvalidInput([{ field: 'user_id', in: 'path', message: 'Must be a UUID' }]);
+  }
+  return value.toLowerCase();
+}
+
+/** Rejects bodies that are not JSON, before any handler runs. */
+export const jsonBodyOptions = {
+  enableTypes: ['json'],
+  jsonLimit: '64kb',
+  onError: () => {
+    throw new InvalidInput([{ field: '(body)', in: 'body', message: 'The body must be a JSON object' }]);
+  },
+};
+
+/** Paging of lists: `page[number]` from 0, `page[size]` 1..500 (default 50). */
+export const pageParams = {
+  'page[number]': z.coerce.number().int().min(0).default(0),
+  'page[size]': z.coerce.number().int().min(1).max(500).default(50),
+};
+
+export const nullableText = (max: number) => z.string().max(max).nullable().optional();

@@ -1,0 +1,32 @@
+import type { KeyValueStore, Logger } from '@usher/platform';
+import type { ProviderConfig } from '../config.ts';
+import { keyRetentionSeconds, keysChangedChannel, signingAlgorithms, type Domain } from '../domain.ts';
+
+/**
+ * Rotates the signing keys and tells every instance: on Redis at once, otherwise they follow by
+ * polling the keys table. The rotation has its own transaction under a table lock, so the audit
+ * record follows it.
+ */
+export async function rotateSigningKeys(options: {
+  config: ProviderConfig;
+  domain: Domain;
+  store: KeyValueStore;
+  actor: string;
+  logger?: Logger;
+}): Promise<{ activated: string[]; retired: string[] }> {
+  const { config, domain, store, actor, logger } = options;
+  await domain.keys.ensure(signingAlgorithms(config));
+  const { activated, retired } = await domain.keys.rotate(keyRetentionSeconds(config));
+  await domain.audit.record({
+    actor,
+    action: 'keys.rotated',
+    targetType: 'signing_keys',
+    data: { activated, retired },
+  });
+  try {
+    await store.publish(keysChangedChannel, 'rotated');
+  } catch (error) {
+    logger?.warn({ err: error }, 'could not announce a key rotation; instances follow by polling');
+  }
+  return { activated, retired };
+}

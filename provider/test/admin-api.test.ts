@@ -1,0 +1,299 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { decodeJwt } from 'jose';
+import * as oidc from 'openid-client';
+import { parse } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { adminApi } from '../src/admin/admin-api.ts';
+import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { createUser } from './fixtures.ts';
+import { call, machineToken, sleep, userToken } from './admin-fixtures.ts';
+
+const spec = parse(readFileSync(new URL('../openapi/admin-api.yaml', import.meta.url), 'utf8')) as {
+  paths: Record<string, Record<string, { security?: unknown[]; tags?: string[] }>>;
+};
+const methods = ['get', 'put', 'post', 'patch', 'delete'];
+const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
+  methods.filter((method) => item[method]).map((method) => ({ method, path, operation: item[method]! })),
+);
+const compatibility = (path: string) => path.includes('combined_permissions') || path === '/auth_token/validation';
+
+describe('admin API: spec, docs and authorization', () => {
+  let stores: TestStores;
+  let provider: RunningProvider;
+  let admin: string;
+  let stranger: string;
+  let user: { id: string; email: string; password: string };
+
+  before(async () => {
+    stores = await createTestStores();
+    provider = await startProvider(stores);
+    admin = await machineToken(provider, ['permissions_admin']);
+    stranger = await machineToken(provider, []);
+    user = await createUser(provider);
+  });
+
+  after(async () => {
+    await provider?.stop();
+    await stores?.dispose();
+  });
+
+  test('routes and the OpenAPI document match both ways', () => {
+    const { built } = provider;
+    const api = adminApi({
+      config: provider.config,
+      domain: built.domain,
+      feed: built.feed,
+      holder: built.holder,
+      throttle: built.throttle,
+      store: provider.store,
+      logger: provider.logger,
+    });
+    const routes = api.routeTable().map(([method, path]) => `${method} ${path}`);
+    const documented = operations.map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+    assert.deepEqual([...new Set(routes)].sort(), [...documented].sort());
+    assert.equal(new Set(routes).size, routes.length, 'no route is registered twice');
+  });
+
+  test('the spec is served as JSON and YAML, with a self-contained docs page', async () => {
+    const json = await call(provider, 'GET', '/api/openapi.json');
+    assert.equal(json.status, 200);
+    assert.equal((json.body as { openapi: string }).openapi, '3.1.0');
+    const yaml = await fetch(`${provider.url}/api/openapi.yaml`);
+    assert.match(yaml.headers.get('content-type')!, /yaml/);
+    const docs = await fetch(`${provider.url}/api/docs`);
+    assert.match(docs.headers.get('content-type')!, /^text\/html/);
+    const page = await docs.text();
+    for (const { path } of operations)
+      assert.ok(page.includes(`<code>/api/v1${path.replace(/&/g, '&amp;')}</code>`), path);
+    assert.doesNotMatch(page, /<script|https?:\/\/(?!localhost)[^"]*\.(js|css)/);
+  });
+
+  test('every admin operation: anonymous 401, a token without permissions_admin 403', async () => {
+    const sample: Record<string, string> = {
+      user_id: user.id,
+      role: 'subscriber',
+      permission: 'pro_read',
+      client_id: 'nobody',
+      session_id: 'nothing',
+      identity_id: '00000000-0000-4000-8000-000000000000',
+    };
+    for (const { method, path } of operations) {
+      if (compatibility(path)) continue;
+      const concrete = `/api/v1${path.replace(/\{(\w+)\}/g, (_, name: string) => sample[name]!)}`;
+      const body = method === 'get' || method === 'delete' ? undefined : {};
+      const anonymous = await call(provider, method.toUpperCase(), concrete, { body });
+      assert.equal(anonymous.status, 401, `${method} ${path} anonymous`);
+      assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer/);
+      assert.match(anonymous.headers.get('content-type') ?? '', /application\/problem\+json/);
+      const denied = await call(provider, method.toUpperCase(), concrete, { token: stranger, body });
+      assert.equal(denied.status, 403, `${method} ${path} without permissions_admin`);
+      assert.match(denied.headers.get('www-authenticate') ?? '', /insufficient_scope/);
+    }
+  });
+
+  test('a forged, foreign-audience or garbage token is 401 invalid_token', async () => {
+    const forged = `${admin.slice(0, -6)}AAAAAA`;
+    for (const token of [forged, 'not-a-token']) {
+      const answer = await call(provider, 'GET', '/api/v1/roles', { token });
+      assert.equal(answer.status, 401);
+      assert.match(answer.headers.get('www-authenticate')!, /invalid_token/);
+    }
+  });
+
+  test('unknown API paths are 404 problems, not the protocol’s', async () => {
+    const answer = await call(provider, 'GET', '/api/v1/nothing-here', { token: admin });
+    assert.equal(answer.status, 404);
+    assert.equal((answer.body as { status: number }).status, 404);
+  });
+});
+
+describe('admin API: permissions, roles and grants', () => {
+  let stores: TestStores;
+  let provider: RunningProvider;
+  let admin: string;
+  let user: { id: string; email: string; password: string };
+
+  before(async () => {
+    stores = await createTestStores();
+    provider = await startProvider(stores);
+    admin = await machineToken(provider, ['permissions_admin']);
+    user = await createUser(provider);
+  });
+
+  after(async () => {
+    await provider?.stop();
+    await stores?.dispose();
+  });
+
+  test('permission CRUD with 400, 404 and 409', async () => {
+    const created = await call(provider, 'POST', '/api/v1/permissions', {
+      token: admin,
+      body: { name: 'films_edit', description: 'Edit films' },
+    });
+    assert.equal(created.status, 201);
+    assert.deepEqual(
+      { ...created.body, uuid: undefined },
+      { uuid: undefined, name: 'films_edit', description: 'Edit films', resource: null },
+    );
+    const duplicate = await call(provider, 'POST', '/api/v1/permissions', {
+      token: admin,
+      body: { name: 'films_edit' },
+    });
+    assert.equal(duplicate.status, 409);
+    assert.equal(duplicate.body.errors[0].field, 'name');
+    const bad = await call(provider, 'POST', '/api/v1/permissions', { token: admin, body: { name: 'has space' } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.errors[0].field, 'name');
+    const missing = await call(provider, 'POST', '/api/v1/permissions', { token: admin, body: {} });
+    assert.equal(missing.status, 400);
+    assert.deepEqual(missing.body.errors[0], { field: 'name', in: 'body', message: 'Required' });
+    const notJson = await call(provider, 'POST', '/api/v1/permissions', { token: admin, rawBody: '{oops' });
+    assert.equal(notJson.status, 400);
+    const patched = await call(provider, 'PATCH', '/api/v1/permissions/films_edit', {
+      token: admin,
+      body: { description: 'Edit the catalogue' },
+    });
+    assert.equal(patched.status, 200);
+    assert.equal(patched.body.description, 'Edit the catalogue');
+    assert.equal((await call(provider, 'GET', '/api/v1/permissions/films_edit', { token: admin })).status, 200);
+    const list = await call(provider, 'GET', '/api/v1/permissions', { token: admin });
+    const names = (list.body as { name: string }[]).map((p) => p.name);
+    assert.deepEqual(names, [...names].sort());
+    assert.equal((await call(provider, 'PATCH', '/api/v1/permissions/nope', { token: admin, body: {} })).status, 404);
+    assert.equal((await call(provider, 'DELETE', '/api/v1/permissions/films_edit', { token: admin })).status, 204);
+    assert.equal((await call(provider, 'DELETE', '/api/v1/permissions/films_edit', { token: admin })).status, 404);
+  });
+
+  test('role CRUD, attach and detach, with 404 and 409', async () => {
+    const created = await call(provider, 'POST', '/api/v1/roles', {
+      token: admin,
+      body: { name: 'editor', description: 'Edits' },
+    });
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.body.permissions, []);
+    assert.equal(
+      (await call(provider, 'POST', '/api/v1/roles', { token: admin, body: { name: 'editor' } })).status,
+      409,
+    );
+    for (let i = 0; i < 2; i += 1) {
+      const attached = await call(provider, 'POST', '/api/v1/roles/editor/permissions', {
+        token: admin,
+        body: { name: 'pro_read' },
+      });
+      assert.equal(attached.status, 200);
+      assert.deepEqual(
+        (attached.body as { name: string }[]).map((p) => p.name),
+        ['pro_read'],
+      );
+    }
+    const unknownPermission = await call(provider, 'POST', '/api/v1/roles/editor/permissions', {
+      token: admin,
+      body: { name: 'nope' },
+    });
+    assert.equal(unknownPermission.status, 404);
+    const renamedTaken = await call(provider, 'PATCH', '/api/v1/roles/editor', {
+      token: admin,
+      body: { name: 'admin' },
+    });
+    assert.equal(renamedTaken.status, 409);
+    const renamed = await call(provider, 'PATCH', '/api/v1/roles/editor', {
+      token: admin,
+      body: { name: 'editors', description: 'Edit things' },
+    });
+    assert.equal(renamed.status, 200);
+    assert.equal(renamed.body.name, 'editors');
+    const detached = await call(provider, 'DELETE', '/api/v1/roles/editors/permissions/pro_read', { token: admin });
+    assert.deepEqual(detached.body, []);
+    assert.equal(
+      (await call(provider, 'DELETE', '/api/v1/roles/editors/permissions/pro_read', { token: admin })).status,
+      200,
+    );
+    assert.equal((await call(provider, 'GET', '/api/v1/roles/editors', { token: admin })).status, 200);
+    assert.equal((await call(provider, 'DELETE', '/api/v1/roles/editors', { token: admin })).status, 204);
+    assert.equal((await call(provider, 'GET', '/api/v1/roles/editors', { token: admin })).status, 404);
+    const roles = await call(provider, 'GET', '/api/v1/roles', { token: admin });
+    assert.ok((roles.body as { name: string }[]).some((role) => role.name === 'superuser'));
+  });
+
+  test('a user’s roles and direct permissions: idempotent grants, 400 and 404', async () => {
+    const base = `/api/v1/users/${user.id}`;
+    for (let i = 0; i < 2; i += 1) {
+      const granted = await call(provider, 'POST', `${base}/roles`, { token: admin, body: { name: 'subscriber' } });
+      assert.equal(granted.status, 200);
+      assert.deepEqual(
+        (granted.body as { name: string }[]).map((r) => r.name),
+        ['subscriber', 'user'],
+      );
+    }
+    assert.equal((await call(provider, 'POST', `${base}/roles`, { token: admin, body: { name: 'nope' } })).status, 404);
+    assert.equal((await call(provider, 'POST', `${base}/roles`, { token: admin, body: {} })).status, 400);
+    assert.equal((await call(provider, 'GET', '/api/v1/users/not-a-uuid/roles', { token: admin })).status, 400);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    assert.equal((await call(provider, 'GET', `/api/v1/users/${unknown}/roles`, { token: admin })).status, 404);
+    const left = await call(provider, 'DELETE', `${base}/roles/subscriber`, { token: admin });
+    assert.deepEqual(
+      (left.body as { name: string }[]).map((r) => r.name),
+      ['user'],
+    );
+    const direct = await call(provider, 'POST', `${base}/permissions`, { token: admin, body: { name: 'pro_read' } });
+    assert.deepEqual(
+      (direct.body as { name: string }[]).map((p) => p.name),
+      ['pro_read'],
+    );
+    assert.equal((await call(provider, 'GET', `${base}/permissions`, { token: admin })).body.length, 1);
+    const none = await call(provider, 'DELETE', `${base}/permissions/pro_read`, { token: admin });
+    assert.deepEqual(none.body, []);
+  });
+
+  test('a grant reaches the next token and emits a revocation event for the subject', async () => {
+    const { token, tokens, config } = await userToken(provider, user);
+    assert.ok(!(decodeJwt(token).permissions as string[]).includes('permissions_admin'));
+    const before = new Date();
+    const granted = await call(provider, 'POST', `/api/v1/users/${user.id}/roles`, {
+      token: admin,
+      body: { name: 'admin' },
+    });
+    assert.equal(granted.status, 200);
+    const events = await provider.db
+      .knex('security_events')
+      .where({ subject: user.id })
+      .where('created_at', '>=', before);
+    assert.ok(events.some((event) => String(event.event_type).endsWith('token-claims-change')));
+    const audit = await provider.db
+      .knex('audit_events')
+      .where({ target: user.id, action: 'role.granted' })
+      .whereRaw(`data->>'role' = 'admin'`)
+      .first();
+    assert.deepEqual(audit.data.after, ['admin', 'user']);
+    assert.equal(audit.actor.startsWith('client:'), true);
+    // The old token is revoked; a fresh one (after the claims cache's reach) carries the new permission.
+    assert.equal((await call(provider, 'GET', '/api/v1/users/me', { token })).status, 401);
+    // iat is whole seconds and the event reaches claimsChangeLeadSeconds (2 s) ahead, rounded up.
+    await sleep(3100);
+    const refreshed = await oidc
+      .refreshTokenGrant(config, tokens.refresh_token!, {
+        resource: provider.config.adminAudience,
+      })
+      .catch(() => null);
+    const next = refreshed?.access_token ?? (await userToken(provider, user)).token;
+    assert.ok((decodeJwt(next).permissions as string[]).includes('permissions_admin'));
+    assert.equal((await call(provider, 'GET', '/api/v1/roles', { token: next })).status, 200);
+  });
+
+  test('nothing half-written: a client with an unknown permission leaves no client behind', async () => {
+    const answer = await call(provider, 'POST', '/api/v1/clients', {
+      token: admin,
+      body: {
+        client_id: 'half-written',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        permissions: ['pro_read', 'does_not_exist'],
+      },
+    });
+    assert.equal(answer.status, 404);
+    assert.equal(await provider.db.knex('clients').where({ client_id: 'half-written' }).first(), undefined);
+    assert.equal(await provider.db.knex('audit_events').where({ target: 'half-written' }).first(), undefined);
+  });
+});

@@ -1,0 +1,71 @@
+import * as oidc from 'openid-client';
+import type { RunningProvider } from './harness.ts';
+import { createWebClient, discover, signIn } from './fixtures.ts';
+
+/** A client-credentials client holding `permissions` and an access token of it for the admin API. */
+export async function machineToken(provider: RunningProvider, permissions: string[]): Promise<string> {
+  const { domain } = provider.built;
+  const machine = await domain.clients.create({
+    client_name: 'Admin automation',
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_post',
+  });
+  for (const permission of permissions) await domain.access.grantPermissionToClient(machine.client_id, permission);
+  const config = await discover(
+    provider,
+    machine.client_id,
+    machine.client_secret!,
+    oidc.ClientSecretPost(machine.client_secret!),
+  );
+  const tokens = await oidc.clientCredentialsGrant(config, { resource: provider.config.adminAudience });
+  return tokens.access_token;
+}
+
+/** A signed-in user's access token for the admin API (authorization code flow through our pages). */
+export async function userToken(provider: RunningProvider, user: { email: string; password: string }) {
+  const client = await createWebClient(provider);
+  const config = await discover(provider, client.client_id, client.client_secret);
+  const { tokens, agent } = await signIn(provider, config, user, { resource: provider.config.adminAudience });
+  return { token: tokens.access_token, tokens, agent, config };
+}
+
+export interface ApiAnswer<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** Calls the API as a client would: JSON in and out, a bearer token when given. */
+// Tests read answers as loosely typed JSON; the spec test and assertions pin the shapes.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function call<T = any>(
+  provider: RunningProvider,
+  method: string,
+  path: string,
+  options: { token?: string | undefined; body?: unknown; rawBody?: string } = {},
+): Promise<ApiAnswer<T>> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined || options.rawBody !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${provider.url}${path}`, {
+    method,
+    headers,
+    ...(options.rawBody !== undefined
+      ? { body: options.rawBody }
+      : options.body !== undefined
+        ? { body: JSON.stringify(options.body) }
+        : {}),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: the raw text
+  }
+  return { status: response.status, headers: response.headers, body: body as T };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
