@@ -50,4 +50,34 @@ export const env = {
         .map((item) => item.trim())
         .filter(Boolean),
     ),
+  /**
+   * Comma-separated `key<separator>value` items (`Films=http://…`, `client:secret`); `problem` answers
+   * what is wrong with one item, or null. Messages never repeat the value (it may be a secret).
+   */
+  pairs: (separator: string, problem: (key: string, value: string) => string | null) =>
+    z.string().transform((text, ctx) =>
+      text
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+        .map((item, index) => {
+          const at = item.indexOf(separator);
+          const key = at < 0 ? '' : item.slice(0, at).trim();
+          const value = at < 0 ? '' : item.slice(at + separator.length).trim();
+          const wrong = key ? problem(key, value) : `must be key${separator}value`;
+          if (wrong) ctx.addIssue({ code: 'custom', message: `item ${index + 1}: ${wrong}` });
+          return { key, value };
+        }),
+    ),
+  databaseUrl: () =>
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  redisUrl: () =>
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .optional(),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };

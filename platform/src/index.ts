@@ -15,3 +15,4 @@ export {
 } from './database.ts';
 export { embeddedLockFile, openEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 export { openKeyValueStore, type KeyValueStore } from './key-value-store.ts';
+export { stopOnSignals, type GracefulStopOptions } from './graceful-stop.ts';

@@ -145,3 +145,23 @@ describe('env helpers', () => {
     configError(() => parse(env.url(), 'not a url'));
   });
 });
+
+describe('env.pairs', () => {
+  const receivers = z.object({
+    RECEIVERS: env.pairs(':', (_id, secret) => (secret.length >= 16 ? null : 'secret too short')).optional(),
+  });
+
+  test('reads comma-separated key:value items, trimming blanks', () => {
+    const config = loadConfig(receivers, { RECEIVERS: ' films:0123456789abcdef , ,files:fedcba9876543210:x ' });
+    assert.deepEqual(config.RECEIVERS, [
+      { key: 'films', value: '0123456789abcdef' },
+      { key: 'files', value: 'fedcba9876543210:x' },
+    ]);
+  });
+
+  test('a malformed item names the variable and the item, never its value', () => {
+    const error = configError(() => loadConfig(receivers, { RECEIVERS: 'films:short-secret,nocolon' }));
+    assert.deepEqual(error.issues, ['RECEIVERS: item 1: secret too short', 'RECEIVERS: item 2: must be key:value']);
+    assert.doesNotMatch(error.message, /short-secret/);
+  });
+});

@@ -21,21 +21,15 @@ export const providerSettings = z.object({
   HOST: z.string().default('0.0.0.0'),
   /** Public URL of the provider; tokens carry it as `iss`. Defaults to http://localhost:PORT. */
   ISSUER: env.url().optional(),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-    .optional(),
+  DATABASE_URL: env.databaseUrl(),
   DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/)
     .default('provider'),
   USHER_DATA_DIR: z.string().optional(),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
-    .optional(),
+  REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('usher:'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: env.logLevel(),
   ACCESS_TOKEN_TTL: env.seconds(30 * 60),
   REFRESH_TOKEN_TTL: env.seconds(24 * 60 * 60),
   ID_TOKEN_TTL: env.seconds(60 * 60),
@@ -65,49 +59,20 @@ export const providerSettings = z.object({
    * Resource servers to register on start, as comma-separated `Name=URI` pairs (for example
    * `Films=http://localhost:3001`); `npm start` passes the services it launches.
    */
-  USHER_RESOURCE_SERVERS: z
-    .string()
-    .transform((value, ctx) =>
-      value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean)
-        .map((item) => {
-          const at = item.indexOf('=');
-          const name = item.slice(0, at).trim();
-          const identifier = item.slice(at + 1).trim();
-          if (at < 1 || !/^https?:\/\/[^\s#]+$/.test(identifier)) {
-            ctx.addIssue({ code: 'custom', message: `"${item}" is not Name=http(s)://uri` });
-          }
-          return { name, identifier };
-        }),
-    )
+  USHER_RESOURCE_SERVERS: env
+    .pairs('=', (_name, uri) => (/^https?:\/\/[^\s#]+$/.test(uri) ? null : 'must be Name=http(s)://uri'))
+    .transform((items) => items.map(({ key, value }) => ({ name: key, identifier: value })))
     .optional(),
   /**
    * Receivers of the revocation feed to register on start, as comma-separated `client_id:secret`
    * pairs; each becomes a client-credentials client holding `security_events_receive`. `npm start`
    * passes one for each resource server it launches.
    */
-  USHER_EVENT_RECEIVERS: z
-    .string()
-    .transform((value, ctx) =>
-      value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean)
-        .map((item) => {
-          const at = item.indexOf(':');
-          const clientId = item.slice(0, at);
-          const secret = item.slice(at + 1);
-          if (at < 1 || secret.length < 16) {
-            ctx.addIssue({
-              code: 'custom',
-              message: 'each item must be client_id:secret with a secret of 16+ characters',
-            });
-          }
-          return { clientId, secret };
-        }),
+  USHER_EVENT_RECEIVERS: env
+    .pairs(':', (_clientId, secret) =>
+      secret.length >= 16 ? null : 'must be client_id:secret, a secret of 16+ characters',
     )
+    .transform((items) => items.map(({ key, value }) => ({ clientId: key, secret: value })))
     .optional(),
   USHER_ADMIN_EMAIL: z.email().optional(),
   USHER_ADMIN_PASSWORD: z.string().min(8).optional(),

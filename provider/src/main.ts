@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { ConfigError, createLogger, openDatabase, openKeyValueStore } from '@usher/platform';
+import { ConfigError, createLogger, openDatabase, openKeyValueStore, stopOnSignals } from '@usher/platform';
 import { buildApp } from './app.ts';
 import { ensureAdminUiClient } from './bootstrap/admin-ui-client.ts';
 import { ensureEventReceivers } from './bootstrap/event-receivers.ts';
@@ -50,25 +50,15 @@ async function main() {
     'provider ready',
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
-    await built.close();
-    await store.close();
-    await db.close();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  stopOnSignals({
+    server,
+    logger,
+    release: async () => {
+      await built.close();
+      await store.close();
+      await db.close();
+    },
+  });
 }
 
 main().catch((error: unknown) => {

@@ -16,17 +16,11 @@ export const filmsSettings = z.object({
    * issuer does not lead there (inside a container network). Defaults to PROVIDER_ISSUER.
    */
   PROVIDER_INTERNAL_URL: env.url().optional(),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-    .optional(),
+  DATABASE_URL: env.databaseUrl(),
   USHER_DATA_DIR: z.string().optional(),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
-    .optional(),
+  REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('usher:'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: env.logLevel(),
   /**
    * A confidential client of the provider holding `security_events_receive`: with it, films follows
    * the provider's revocation feed (RFC 8936 poll, plus Redis pub/sub when configured) and refuses
