@@ -4,22 +4,13 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { repositoryRoot } from '@usher/platform';
+import { launchChromium } from './chromium.ts';
 import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
 import { createUser, discover, filmsResource } from './fixtures.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const artifacts = path.join(repositoryRoot, 'test-artifacts', 'provider');
-const chromiumFlags = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('a real sign-in in Chromium', () => {
   let stores: TestStores;
@@ -40,7 +31,7 @@ describe('a real sign-in in Chromium', () => {
     });
     await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
     callbackUrl = `http://127.0.0.1:${(callbackServer.address() as { port: number }).port}/callback`;
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumFlags, headless: true });
+    browser = await launchChromium();
     await mkdir(artifacts, { recursive: true });
   });
 

@@ -6,25 +6,16 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ConfigError, repositoryRoot } from '@usher/platform';
 import { loadProviderConfig } from '../src/config.ts';
 import { createUser, discover, filmsResource } from './fixtures.ts';
 import { GoogleStandIn, type GoogleAccount } from './google-stand-in.ts';
+import { launchChromium } from './chromium.ts';
 import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
 import { UpstreamProxy } from './upstream-proxy.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const artifacts = path.join(repositoryRoot, 'test-artifacts', 'provider');
-const chromiumFlags = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const upstreamTimeoutMs = 1500;
 
 async function freePort(): Promise<number> {
@@ -146,7 +137,7 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
       first_party: true,
     });
     rp = await discover(provider, client.client_id);
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumFlags, headless: true });
+    browser = await launchChromium();
     await mkdir(artifacts, { recursive: true });
   });
 
