@@ -5,9 +5,15 @@ import * as oidc from 'openid-client';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { adminApi } from '../src/admin/admin-api.ts';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import {
+  createTestStores,
+  startProvider,
+  type RunningProvider,
+  type TestStores,
+  pastClaimsChangeLead,
+} from './harness.ts';
 import { createUser } from './fixtures.ts';
-import { call, machineToken, sleep, userToken } from './admin-fixtures.ts';
+import { call, machineToken, userToken } from './admin-fixtures.ts';
 
 const spec = parse(readFileSync(new URL('../openapi/admin-api.yaml', import.meta.url), 'utf8')) as {
   paths: Record<string, Record<string, { security?: unknown[]; tags?: string[] }>>;
@@ -270,7 +276,7 @@ describe('admin API: permissions, roles and grants', () => {
     // The old token is revoked; a fresh one (after the claims cache's reach) carries the new permission.
     assert.equal((await call(provider, 'GET', '/api/v1/users/me', { token })).status, 401);
     // iat is whole seconds and the event reaches claimsChangeLeadSeconds (2 s) ahead, rounded up.
-    await sleep(3100);
+    await pastClaimsChangeLead();
     const refreshed = await oidc
       .refreshTokenGrant(config, tokens.refresh_token!, {
         resource: provider.config.adminAudience,

@@ -68,4 +68,3 @@ export async function call<T = any>(
   return { status: response.status, headers: response.headers, body: body as T };
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

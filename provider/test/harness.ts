@@ -14,6 +14,7 @@ import {
   type KeyValueStore,
   type Logger,
 } from '@usher/platform';
+import { claimsChangeLeadSeconds } from '../src/access/claims-cache.ts';
 import { initializeAccess } from '../src/access/bootstrap.ts';
 import { buildApp, type UsherProvider } from '../src/app.ts';
 import { loadProviderConfig, type ProviderConfig } from '../src/config.ts';
@@ -23,6 +24,15 @@ import { loadProviderConfig, type ProviderConfig } from '../src/config.ts';
  * embedded defaults (USHER_TEST_STORES=embedded: PGlite in a temp folder, in-process store). Each
  * suite gets its own database (or data folder) and Redis key prefix, dropped at the end.
  */
+/**
+ * Waits until tokens minted from now on are past the lead of a claims change made before this call
+ * (revoked_before = change + claimsChangeLeadSeconds, published rounded up to whole seconds, and
+ * compared with whole-second `iat`): only then does a new token escape that change's event.
+ */
+export function pastClaimsChangeLead(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, (claimsChangeLeadSeconds + 1) * 1000 + 100));
+}
+
 export const storeMode = (process.env.USHER_TEST_STORES ?? 'real') as 'real' | 'embedded';
 const serverUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

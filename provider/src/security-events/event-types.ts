@@ -1,15 +1,11 @@
+import { revocationEventTypes } from '@usher/kit';
+
 /**
  * Event types of the revocation feed: OpenID Shared Signals (CAEP and RISC) where one fits, and a
- * product-specific type for a single access token (by jti), which neither profile defines.
+ * product-specific type for a single access token (by jti), which neither profile defines. One list,
+ * the kit's: what the provider sends is exactly what resource servers apply.
  */
-export const eventTypes = {
-  sessionRevoked: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
-  tokenClaimsChange: 'https://schemas.openid.net/secevent/caep/event-type/token-claims-change',
-  credentialChange: 'https://schemas.openid.net/secevent/caep/event-type/credential-change',
-  accountDisabled: 'https://schemas.openid.net/secevent/risc/event-type/account-disabled',
-  accountPurged: 'https://schemas.openid.net/secevent/risc/event-type/account-purged',
-  tokenRevoked: 'https://usher.dev/secevent/event-type/token-revoked',
-} as const;
+export const eventTypes = revocationEventTypes;
 
 export type EventType = (typeof eventTypes)[keyof typeof eventTypes];
 

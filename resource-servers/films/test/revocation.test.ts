@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createTestStores, storeMode, type TestStores } from '../../../provider/test/harness.ts';
+import { createTestStores, storeMode, type TestStores, pastClaimsChangeLead } from '../../../provider/test/harness.ts';
 import {
   machineToken,
   registerMachineClient,
@@ -53,7 +53,7 @@ describe('films refuses revoked tokens (revocation feed wired as npm start does)
     });
     viewerSecret = registerMachineClient(provider, resource, 'viewer', ['pro_read']);
     // Granting permissions is a claims change: tokens minted in its lead time are covered by it.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await pastClaimsChangeLead();
     filmStores = await createTestStores();
     films = await startFilms(filmStores, { issuer: provider.url, resource, films: fixtureFilms, env: filmsEnv() });
   });

@@ -4,7 +4,7 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createTestStores, type TestStores } from '../../../provider/test/harness.ts';
+import { createTestStores, type TestStores, pastClaimsChangeLead } from '../../../provider/test/harness.ts';
 import { outcomeCodes, ProviderKeys, RevocationList, SecurityEventReceiver, TokenVerifier } from '../src/index.ts';
 import { machineToken, registerMachineClient, startProviderProcess, type ProviderProcess } from './provider-process.ts';
 
@@ -149,7 +149,7 @@ describe('reaching the provider at an internal address while tokens name the pub
       const verifier = new TokenVerifier({ issuer: publicIssuer, audience: resource, keys, revocations: list });
       // Granting permissions is itself a claims change: mint after its lead time, so only the
       // revocation below can retire this token.
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await pastClaimsChangeLead();
       await receiver.start();
       try {
         assert.equal(receiver.lastPollOk, true, 'the feed is polled at the internal address');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openKeyValueStore, type KeyValueStore } from '@usher/platform';
-import { createTestStores, storeMode, type TestStores } from '../../../provider/test/harness.ts';
+import { createTestStores, storeMode, type TestStores, pastClaimsChangeLead } from '../../../provider/test/harness.ts';
 import { outcomeCodes, ProviderKeys, RevocationList, SecurityEventReceiver, TokenVerifier } from '../src/index.ts';
 import { machineToken, registerMachineClient, startProviderProcess, type ProviderProcess } from './provider-process.ts';
 
@@ -39,7 +39,7 @@ describe(`revocation feed: signed SETs by poll${storeMode === 'real' ? ' and Red
     subjectSecret = registerMachineClient(provider, resource, 'viewer', ['pro_read']);
     receiverSecret = registerMachineClient(provider, resource, 'films-service', ['security_events_receive']);
     // Granting permissions is itself a claims change: tokens minted in its lead time are covered.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await pastClaimsChangeLead();
     keys = new ProviderKeys({ issuer: provider.url, cacheDir, refreshCooldownMs: 100 });
     await keys.start();
     list = new RevocationList({ file: path.join(cacheDir, 'revocations.json') });
@@ -76,7 +76,7 @@ describe(`revocation feed: signed SETs by poll${storeMode === 'real' ? ' and Red
     console.log(`# claims-change applied ${delay} ms after the CLI returned (${store ? 'Redis pub/sub' : 'poll'})`);
     // The event reaches past the provider's short claims cache (a couple of seconds); tokens minted
     // after that carry the new claims and are not covered.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await pastClaimsChangeLead();
     const fresh = await machineToken(provider, 'viewer', subjectSecret, resource);
     const outcome = await verifier.verify(fresh);
     assert.equal(outcome.code, outcomeCodes.verified);
@@ -84,7 +84,7 @@ describe(`revocation feed: signed SETs by poll${storeMode === 'real' ? ' and Red
   });
 
   test('revoking one JWT access token at the revocation endpoint retires that token only', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 2500)); // tokens minted after the last claims change
+    await pastClaimsChangeLead(); // tokens minted after the last claims change
     const [first, second] = [
       await machineToken(provider, 'viewer', subjectSecret, resource),
       await machineToken(provider, 'viewer', subjectSecret, resource),
