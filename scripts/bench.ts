@@ -4,10 +4,13 @@
  *   1. client_credentials tokens/s: Usher on PostgreSQL vs a plain oidc-provider with its memory
  *      adapter (goal: 70%), plus the ES256/RS256 issuance ratio of both;
  *   2. jose signing and verification of an ES256 and an RS256 access token, and the algorithm choice;
- *   3. password sign-ins/s vs the bare argon2 verify rate (goal: 85%).
+ *   3. password sign-ins/s vs the bare argon2 verify rate (goal: 85%);
+ *   4. films: authorized film-details requests/s with the kit's token check vs none (goal: 80%) and vs
+ *      introspection on every request (goal: 2.5x), bare http for context; valid tokens while the
+ *      provider is killed and hung (goal: no errors, p99 within 20%) (resource-servers/films/bench).
  * Servers run as child processes; databases and children are cleaned up even on failure or Ctrl-C.
  * Exits 0 when goals are missed (a measurement, not a test), 1 on an error or a run that had errors.
- *   npm run bench -- --only=tokens | --only=sign-in
+ *   npm run bench -- --only=tokens | --only=sign-in | --only=films
  *   BENCH_CPU_PROFILE_DIR=/tmp/prof npm run bench   (V8 CPU profiles of the Usher children)
  */
 import { cpus } from 'node:os';
@@ -18,10 +21,13 @@ import { benchClientCredentials, type ClientCredentialsResults } from '../provid
 import { formatTable, percent, perSecond, times, type ReportRow } from '../provider/bench/report-table.ts';
 import { benchSignIns, type SignInResults } from '../provider/bench/sign-in-bench.ts';
 import { Teardown } from '../provider/bench/teardown.ts';
+import { benchFilms } from '../resource-servers/films/bench/films-bench.ts';
+import { filmsNotes, filmsRows } from '../resource-servers/films/bench/films-report.ts';
 
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
-if (only && only !== 'tokens' && only !== 'sign-in') {
-  console.error('usage: npm run bench [-- --only=tokens|sign-in]');
+const sections = ['tokens', 'sign-in', 'films'];
+if (only && !sections.includes(only)) {
+  console.error('usage: npm run bench [-- --only=tokens|sign-in|films]');
   process.exit(2);
 }
 
@@ -133,7 +139,7 @@ async function main(): Promise<number> {
   const rows: ReportRow[] = [];
   const notes: string[] = [];
 
-  if (only !== 'sign-in') {
+  if (!only || only === 'tokens') {
     const tokens = await benchClientCredentials(context);
     const jose = await benchJoseCosts(context, tokens.tokens);
     rows.push(...tokenRows(tokens, jose));
@@ -145,7 +151,7 @@ async function main(): Promise<number> {
     notes.push(`Token endpoint databases: ${tokens.databases.join('; ')}.`);
     console.log();
   }
-  if (only !== 'tokens') {
+  if (!only || only === 'sign-in') {
     const signIns = await benchSignIns(context);
     rows.push(...signInRows(signIns));
     if (signIns.usherCpu?.total) {
@@ -158,6 +164,12 @@ async function main(): Promise<number> {
     notes.push(
       `Sign-in database: ${signIns.database}. The sign-in failure limits per account and per IP were off in that child only (all requests come from one IP).`,
     );
+    console.log();
+  }
+  if (!only || only === 'films') {
+    const films = await benchFilms(context);
+    rows.push(...filmsRows(films));
+    notes.push(...filmsNotes(films));
     console.log();
   }
 
