@@ -17,6 +17,8 @@ import { problemResponses } from './ops/problem-responses.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { createSecurityEventFeed, type SecurityEventFeed } from './security-events/feed.ts';
 import { eventTypes } from './security-events/event-types.ts';
+import { createRevocationCheck } from './security-events/revocation-check.ts';
+import { jwtAccessTokenIntrospector } from './security-events/jwt-introspection.ts';
 import { jwtAccessTokenRevoker } from './security-events/jwt-revocation.ts';
 import { securityEventRoutes } from './security-events/poll-routes.ts';
 import { createSocialSignIn } from './upstreams/social-sign-in.ts';
@@ -124,6 +126,7 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
   });
   // Filled once the holder exists: the revoker verifies with the keys the provider currently publishes.
   let revokeJwt: (clientId: string, token: string) => Promise<boolean> = async () => false;
+  let introspectJwt: ReturnType<typeof jwtAccessTokenIntrospector> = async () => ({ active: false });
   const onSessionEnded = (accountId: string, sessionId: string) =>
     feed.withEvents(async (_trx, emit) => emit({ type: eventTypes.sessionRevoked, subject: accountId, sessionId }));
   const holder = await createProviderHolder({
@@ -144,9 +147,15 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
         metrics,
         onSessionEnded,
         onJwtRevocation: (clientId, token) => revokeJwt(clientId, token),
+        onJwtIntrospection: (client, token) => introspectJwt(client, token),
       }),
   });
   revokeJwt = jwtAccessTokenRevoker({ issuer: config.issuer, keys: () => holder.keys, feed });
+  introspectJwt = jwtAccessTokenIntrospector({
+    issuer: config.issuer,
+    keys: () => holder.keys,
+    isRevoked: createRevocationCheck(db.knex),
+  });
   const https = config.issuer.startsWith('https:');
   const csrf = createCsrf(secrets[0]!, https);
   const stylesheet = await readFile(new URL('./interactions/views/usher.css', import.meta.url), 'utf8');

@@ -201,6 +201,27 @@ describe('OpenID Connect flows with openid-client as the relying party', () => {
     );
   });
 
+  test('introspection of JWT access tokens: claims while live, inactive once revoked or tampered', async () => {
+    const { tokens } = await signIn(provider, config, user, { resource: filmsResource });
+    const live = await oidc.tokenIntrospection(config, tokens.access_token);
+    assert.equal(live.active, true);
+    assert.equal(live.sub, user.id);
+    assert.equal(live.aud, filmsResource);
+    assert.equal(live.client_id, client.client_id);
+    assert.ok((live.permissions as string[]).includes('pro_read'));
+    const [header, payload, signature] = tokens.access_token.split('.');
+    const tampered = `${header}.${payload}.${signature!.slice(0, -4)}AAAA`;
+    assert.deepEqual(await oidc.tokenIntrospection(config, tampered), { active: false });
+    assert.deepEqual(await oidc.tokenIntrospection(config, 'not.a.jwt'), { active: false });
+    await oidc.tokenRevocation(config, tokens.access_token);
+    assert.deepEqual(await oidc.tokenIntrospection(config, tokens.access_token), { active: false });
+    const wrongSecret = await discover(provider, client.client_id, 'not the secret');
+    await assert.rejects(
+      oidc.tokenIntrospection(wrongSecret, tokens.access_token),
+      (error: oidc.WWWAuthenticateChallengeError) => error.status === 401,
+    );
+  });
+
   test('RP-initiated logout ends the session after confirmation, and its tokens are revoked', async () => {
     const { tokens, agent } = await signIn(provider, config, user, { resource: filmsResource });
     const sid = decodeJwt(tokens.access_token).sid as string;

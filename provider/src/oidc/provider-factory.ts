@@ -24,6 +24,11 @@ export interface OidcDeps {
   onSessionEnded?: (accountId: string, sessionId: string) => Promise<void>;
   /** Revokes a JWT access token (by jti) for the authenticated client; oidc-provider cannot. */
   onJwtRevocation?: (clientId: string, token: string) => Promise<boolean>;
+  /** Answers the introspection of a JWT access token (RFC 7662 members). */
+  onJwtIntrospection?: (
+    client: { clientId: string; publicClient: boolean },
+    token: string,
+  ) => Promise<Record<string, unknown>>;
 }
 
 /** Above this size a token starts to hurt (headers, cookies, proxies); we warn, as Auth0 and Okta do. */
@@ -254,8 +259,9 @@ export function createOidcProvider(deps: OidcDeps): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.TRUST_PROXY;
 
-  // oidc-provider refuses JWTs at the revocation endpoint (after authenticating the client) with
-  // unsupported_token_type; we revoke them through the revocation feed and answer 200 (RFC 7009).
+  // oidc-provider refuses JWTs at the revocation and introspection endpoints (after authenticating
+  // the client) with unsupported_token_type; we revoke them through the revocation feed and answer
+  // 200 (RFC 7009), and introspect them ourselves (RFC 7662).
   // Its routes answer their own errors, so the refusal is rewritten here, before Koa responds.
   provider.use(async (ctx, next) => {
     await next();
@@ -276,6 +282,14 @@ export function createOidcProvider(deps: OidcDeps): Provider {
       await deps.onJwtRevocation(oidc.client.clientId, String(oidc.params?.token ?? ''));
       ctx.status = 200;
       ctx.body = '';
+    }
+    // The same refusal at the introspection endpoint: JWT access tokens are answered from their
+    // signature and the revocation feed instead (RFC 7662).
+    if (oidc?.route === 'introspection' && ctx.status === 400 && refused && oidc.client && deps.onJwtIntrospection) {
+      const client = { clientId: oidc.client.clientId, publicClient: oidc.client.clientAuthMethod === 'none' };
+      ctx.body = await deps.onJwtIntrospection(client, String(oidc.params?.token ?? ''));
+      ctx.status = 200;
+      ctx.set('Cache-Control', 'no-store');
     }
   });
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {

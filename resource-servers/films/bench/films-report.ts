@@ -88,8 +88,8 @@ export function filmsNotes(results: FilmsResults): string[] {
   if (results.introspection.status !== 200) {
     notes.push(
       `* Introspection: films answered ${results.introspection.status}, not 200, because ${results.introspection.reason ?? 'of the provider'}. ` +
-        'The provider (oidc-provider) refuses to introspect JWT access tokens (400 unsupported_token_type, after authenticating the client), so each request still paid the round trip and the client authentication, but not the token lookup: ' +
-        'the introspection figure is an upper bound, and the ratio a lower bound, until the provider introspects its JWTs.',
+        'The provider refused to introspect the JWT access token, so each request paid the round trip and the client authentication but not the check: ' +
+        'the introspection figure is an upper bound, and the ratio a lower bound.',
     );
   }
   return notes;

@@ -89,7 +89,7 @@ export class IntrospectionVerifier {
       // Our own credentials were refused: a configuration error, not the caller's fault.
       throw new Error(`the provider refused the introspection client ${this.options.clientId}`);
     }
-    // oidc-provider will not introspect structured (JWT) access tokens: it cannot vouch for them.
+    // A provider that will not introspect structured (JWT) access tokens (plain oidc-provider does not).
     if (response.status === 400 && answer?.error === 'unsupported_token_type')
       return degraded('the provider does not introspect this token type');
     if (response.status >= 500 || !answer) return degraded(`introspection answered ${response.status}`);

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { outcomeCodes } from '@usher/kit';
 import { createLogger } from '@usher/platform';
-import { createTestStores, type TestStores } from '../../../provider/test/harness.ts';
+import { createTestStores, type TestStores, pastClaimsChangeLead } from '../../../provider/test/harness.ts';
 import {
   machineToken,
   registerMachineClient,
@@ -69,6 +69,7 @@ describe('IntrospectionVerifier against the real provider (RFC 7662)', () => {
     stores = await createTestStores();
     provider = await startProviderProcess(stores);
     secret = registerMachineClient(provider, resource, 'films-introspector', ['pro_read']);
+    await pastClaimsChangeLead(); // the grant above is a claims change: mint past its lead
     token = await machineToken(provider, 'films-introspector', secret, resource);
   });
 
@@ -95,12 +96,25 @@ describe('IntrospectionVerifier against the real provider (RFC 7662)', () => {
     assert.deepEqual(outcome, { code: outcomeCodes.invalid, degraded: false, reason: 'token not active' });
   });
 
-  test('the provider will not introspect its JWT access tokens: degraded, with the reason', async () => {
-    const outcome = await (await discover()).verify(token);
-    assert.deepEqual(outcome, {
-      code: outcomeCodes.degraded,
-      degraded: true,
-      reason: 'the provider does not introspect this token type',
+  test('a JWT access token introspects to the same subject local verification gives; revoked, invalid', async () => {
+    const verifier = await discover();
+    const outcome = await verifier.verify(token);
+    assert.equal(outcome.code, outcomeCodes.verified);
+    assert.ok(outcome.code === outcomeCodes.verified && outcome.subject.permissions.includes('pro_read'));
+    const revoked = await machineToken(provider, 'films-introspector', secret, resource);
+    const answer = await fetch(`${provider.url}/token/revocation`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`films-introspector:${secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ token: revoked }).toString(),
+    });
+    assert.equal(answer.status, 200);
+    assert.deepEqual(await verifier.verify(revoked), {
+      code: outcomeCodes.invalid,
+      degraded: false,
+      reason: 'token not active',
     });
   });
 
