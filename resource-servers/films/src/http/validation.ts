@@ -48,6 +48,14 @@ type Source = Record<string, unknown>;
  * Validates `source` (the query string or the path parameters) against `shape`, whose keys are the
  * wire names (`page[size]`). Unknown parameters are ignored; a repeated one is malformed.
  */
+/** Routes pass the same shape object on every request: build (and JIT-compile) its schema once. */
+const objectSchemas = new WeakMap<z.ZodRawShape, z.ZodObject>();
+function objectSchema<S extends z.ZodRawShape>(shape: S): z.ZodObject<S> {
+  let schema = objectSchemas.get(shape);
+  if (!schema) objectSchemas.set(shape, (schema = z.object(shape)));
+  return schema as z.ZodObject<S>;
+}
+
 export function parseParameters<S extends z.ZodRawShape>(
   where: 'query' | 'path',
   source: Source,
@@ -60,7 +68,7 @@ export function parseParameters<S extends z.ZodRawShape>(
     if (Array.isArray(value)) errors.push({ loc: [where, name], msg: 'must be given once' });
     else if (value !== undefined) input[name] = value;
   }
-  const parsed = z.object(shape).safeParse(input);
+  const parsed = objectSchema(shape).safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0]);
