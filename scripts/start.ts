@@ -18,6 +18,7 @@ import {
   resolveDataDir,
   type EmbeddedPostgres,
 } from '../platform/src/index.ts';
+import { ensureAdminUiAssets } from './admin-ui-assets.ts';
 
 const settings = loadConfig(
   z.object({
@@ -28,6 +29,8 @@ const settings = loadConfig(
     FILMS_PORT: env.port(3001),
     FILMS_PUBLIC_URL: z.string().optional(),
     FILMS_RESOURCE: z.string().optional(),
+    ADMIN_UI_PORT: env.port(3004),
+    ADMIN_UI_PUBLIC_URL: z.string().optional(),
   }),
 );
 
@@ -38,6 +41,9 @@ interface Service {
   url: string;
   /** Extra environment of this service's process. */
   env?: Record<string, string>;
+  /** Work to finish before the process starts (the admin UI's build); it fails the service when it fails. */
+  before?: () => Promise<unknown>;
+  failed?: boolean;
   child?: ChildProcess;
 }
 
@@ -45,6 +51,13 @@ const root = path.resolve(import.meta.dirname, '..');
 const providerUrl = settings.ISSUER ?? `http://localhost:${settings.PORT}`;
 const filmsUrl = settings.FILMS_PUBLIC_URL ?? `http://localhost:${settings.FILMS_PORT}`;
 const filmsResource = settings.FILMS_RESOURCE ?? filmsUrl;
+const adminUiUrl = settings.ADMIN_UI_PUBLIC_URL ?? `http://localhost:${settings.ADMIN_UI_PORT}`;
+// The admin UI is built (when admin-ui/dist is missing or older than its sources) while the databases
+// and the other services start, so a fresh checkout needs no build step and the first start stays quick.
+const adminUiAssets = ensureAdminUiAssets().then((built) => {
+  if (built) console.log('[start] admin UI built (admin-ui/dist)');
+});
+adminUiAssets.catch(() => {}); // reported when the admin UI would start
 // Films follows the provider's revocation feed with a client that the provider registers on start;
 // its secret lives only in these two processes' environments and changes on every start.
 const filmsReceiver = { clientId: 'films-service', secret: randomBytes(24).toString('base64url') };
@@ -57,7 +70,7 @@ const services: Service[] = [
     entry: 'provider/src/main.ts',
     port: settings.PORT,
     url: providerUrl,
-    env: { USHER_EVENT_RECEIVERS: eventReceivers },
+    env: { USHER_EVENT_RECEIVERS: eventReceivers, USHER_ADMIN_UI_URL: adminUiUrl },
   },
   {
     name: 'films',
@@ -71,6 +84,18 @@ const services: Service[] = [
       FILMS_CLIENT_ID: filmsReceiver.clientId,
       FILMS_CLIENT_SECRET: filmsReceiver.secret,
     },
+  },
+  {
+    name: 'admin UI',
+    entry: 'admin-ui/server/main.ts',
+    port: settings.ADMIN_UI_PORT,
+    url: adminUiUrl,
+    env: {
+      ADMIN_UI_PORT: String(settings.ADMIN_UI_PORT),
+      ADMIN_UI_PUBLIC_URL: adminUiUrl,
+      PROVIDER_ISSUER: providerUrl,
+    },
+    before: () => adminUiAssets,
   },
 ];
 
@@ -124,6 +149,7 @@ async function holdsLocks(folders: string[]): Promise<void> {
 async function waitReady(service: Service, timeoutMs = 60_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (service.failed) return false;
     if (service.child?.exitCode !== null && service.child?.exitCode !== undefined) return false;
     try {
       const response = await fetch(`http://127.0.0.1:${service.port}/readyz`);
@@ -177,7 +203,17 @@ if (!settings.DATABASE_URL) {
 }
 // Every service starts at once (each has its own database). The provider registers the resource
 // servers it is told about (USHER_RESOURCE_SERVERS) when it starts.
-for (const service of services) launch(service);
+for (const service of services) {
+  if (!service.before) launch(service);
+  else
+    service.before().then(
+      () => !stopping && launch(service),
+      (error: unknown) => {
+        service.failed = true;
+        console.error(`[start] ${service.name} could not start: ${error instanceof Error ? error.message : error}`);
+      },
+    );
+}
 if (databases) {
   embedded = await databases;
   console.log(

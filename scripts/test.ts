@@ -4,6 +4,8 @@
  *   npm test                     both passes
  *   npm test -- --only=embedded  one pass (real | embedded)
  *   npm test -- provider/test/oidc-flows.test.ts   just these files (both passes)
+ * The admin UI's component tests (Vitest, jsdom, no stores) run once, after the passes:
+ *   npm test -- admin-ui         just them (or name one admin-ui/ test file)
  * TEST_DATABASE_URL and TEST_REDIS_URL point the real pass elsewhere (defaults: 127.0.0.1).
  */
 import { spawnSync } from 'node:child_process';
@@ -90,7 +92,9 @@ const pick = (files: string[]) =>
 if (only !== 'embedded') {
   const available = (await reachable(databaseUrl, 5432)) && (await reachable(redisUrl, 6379));
   if (available) {
-    results.push(runPass('real PostgreSQL and Redis', pick(everything), { USHER_TEST_STORES: 'real' }));
+    // Only admin UI files chosen: no node:test pass to run.
+    if (pick(everything).length || !chosen.length)
+      results.push(runPass('real PostgreSQL and Redis', pick(everything), { USHER_TEST_STORES: 'real' }));
   } else if (process.env.CI) {
     console.error(
       `PostgreSQL (${databaseUrl}) or Redis (${redisUrl}) is not reachable, and CI must test against them.`,
@@ -106,6 +110,36 @@ if (only !== 'real') {
   const files = pick(storeDependent);
   if (files.length)
     results.push(runPass('embedded defaults (PGlite, in-process store)', files, { USHER_TEST_STORES: 'embedded' }));
+}
+
+/** The admin UI's Vitest suite; its counts join the total. */
+function runAdminUiTests(files: string[]): PassResult {
+  const report = path.join(mkdtempSync(path.join(tmpdir(), 'usher-vitest-report-')), 'report.json');
+  console.log(
+    `\n=== admin UI components (Vitest): ${files.length ? `${files.length} test files` : 'all test files'} ===\n`,
+  );
+  const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+  const result = spawnSync(
+    process.execPath,
+    [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...files],
+    { cwd: path.join(root, 'admin-ui'), stdio: 'inherit', env: process.env },
+  );
+  const summary = existsSync(report)
+    ? (JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests?: number; numFailedTests?: number })
+    : {};
+  return {
+    passed: summary.numPassedTests ?? 0,
+    failed: summary.numFailedTests ?? (result.status === 0 ? 0 : 1),
+    exitCode: result.status ?? 1,
+  };
+}
+
+// `npm test -- admin-ui` runs the whole Vitest suite alone; `admin-ui/src/...test.tsx` just that file.
+const adminUiChosen = chosen
+  .map((file) => path.normalize(file).replace(/[\\/]$/, ''))
+  .filter((file) => file === 'admin-ui' || file.startsWith(`admin-ui${path.sep}`));
+if (!chosen.length || adminUiChosen.length) {
+  results.push(runAdminUiTests(adminUiChosen.map((file) => path.relative('admin-ui', file)).filter(Boolean)));
 }
 
 const passed = results.reduce((sum, r) => sum + r.passed, 0);

@@ -72,16 +72,19 @@ describe('npm start on a bare machine (embedded defaults)', () => {
   let env: Record<string, string>;
   let port: number;
   let filmsPort: number;
+  let adminUiPort: number;
 
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'usher-start-'));
     port = await freePort();
     filmsPort = await freePort();
+    adminUiPort = await freePort();
     env = {
       USHER_DATA_DIR: dataDir,
       PORT: String(port),
       ISSUER: `http://127.0.0.1:${port}`,
       FILMS_PORT: String(filmsPort),
+      ADMIN_UI_PORT: String(adminUiPort),
       LOG_LEVEL: 'warn',
     };
   });
@@ -110,6 +113,16 @@ describe('npm start on a bare machine (embedded defaults)', () => {
         new RegExp(`http://localhost:${filmsPort}`),
         'films is registered with the provider',
       );
+      assert.match(output, new RegExp(`admin UI\\s+http://localhost:${adminUiPort}`));
+      const adminUi = await fetch(`http://127.0.0.1:${adminUiPort}/users`);
+      assert.equal(adminUi.status, 200, 'the admin UI serves its app');
+      assert.match(await adminUi.text(), /<div id="root">/);
+      const uiConfig = (await (await fetch(`http://127.0.0.1:${adminUiPort}/config.json`)).json()) as {
+        issuer: string;
+      };
+      assert.equal(uiConfig.issuer, `http://127.0.0.1:${port}`);
+      const clients = cli(env, 'clients', 'list');
+      assert.match(clients.stdout, /usher-admin/, "the provider registered the admin UI's client");
 
       // The CLI connects to the running embedded database.
       const init = cli(env, 'init');
