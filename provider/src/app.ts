@@ -19,6 +19,7 @@ import { createSecurityEventFeed, type SecurityEventFeed } from './security-even
 import { eventTypes } from './security-events/event-types.ts';
 import { createRevocationCheck } from './security-events/revocation-check.ts';
 import { jwtAccessTokenIntrospector } from './security-events/jwt-introspection.ts';
+import { createOpaqueRevocations } from './security-events/opaque-revocation.ts';
 import { jwtAccessTokenRevoker } from './security-events/jwt-revocation.ts';
 import { securityEventRoutes } from './security-events/poll-routes.ts';
 import { createSocialSignIn } from './upstreams/social-sign-in.ts';
@@ -124,6 +125,7 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
     store,
     logger,
   });
+  const opaqueRevocations = createOpaqueRevocations({ knex: db.knex, feed });
   // Filled once the holder exists: the revoker verifies with the keys the provider currently publishes.
   let revokeJwt: (clientId: string, token: string) => Promise<boolean> = async () => false;
   let introspectJwt: ReturnType<typeof jwtAccessTokenIntrospector> = async () => ({ active: false });
@@ -148,6 +150,7 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
         onSessionEnded,
         onJwtRevocation: (clientId, token) => revokeJwt(clientId, token),
         onJwtIntrospection: (client, token) => introspectJwt(client, token),
+        onOpaqueRevocation: (token) => opaqueRevocations.record(token),
       }),
   });
   revokeJwt = jwtAccessTokenRevoker({ issuer: config.issuer, keys: () => holder.keys, feed });

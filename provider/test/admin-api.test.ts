@@ -112,6 +112,26 @@ describe('admin API: spec, docs and authorization', () => {
     assert.equal(answer.status, 404);
     assert.equal((answer.body as { status: number }).status, 404);
   });
+
+  test('a known path asked with a method it lacks is a 405 problem with Allow; OPTIONS lists them', async () => {
+    const cases: [string, string, string][] = [
+      ['PUT', '/api/v1/roles', 'GET, HEAD, POST'],
+      ['POST', `/api/v1/users/${user.id}/logins/`, 'GET, HEAD'],
+      ['DELETE', '/api/v1/auth_token/validation', 'GET, HEAD'],
+      ['PUT', '/api/openapi.json', 'GET, HEAD'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const answer = await call(provider, method, path, { token: admin });
+      assert.equal(answer.status, 405, `${method} ${path}`);
+      assert.equal(answer.headers.get('allow'), allow, `${method} ${path}`);
+      assert.match(answer.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.deepEqual([answer.body.status, answer.body.title], [405, 'Method Not Allowed']);
+    }
+    const options = await call(provider, 'OPTIONS', '/api/v1/roles/subscriber');
+    assert.deepEqual([options.status, options.headers.get('allow')], [204, 'DELETE, GET, HEAD, PATCH']);
+    // The method is still the one the route has: an allowed method goes on to authentication.
+    assert.equal((await call(provider, 'PATCH', '/api/v1/roles/subscriber', { body: {} })).status, 401);
+  });
 });
 
 describe('admin API: permissions, roles and grants', () => {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { importJWK, SignJWT, type JWK } from 'jose';
+import * as oidc from 'openid-client';
 import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
-import { createUser } from './fixtures.ts';
+import { createUser, createWebClient, discover, signIn } from './fixtures.ts';
 import { call, machineToken, userToken } from './admin-fixtures.ts';
 
 describe('compatibility endpoints (CONTRACTS.md 1.3)', () => {
@@ -65,6 +66,30 @@ describe('compatibility endpoints (CONTRACTS.md 1.3)', () => {
     assert.equal((await call(provider, 'POST', `/api/v1/users/${carol.id}/block`, { token: admin })).status, 200);
     const refused = await call(provider, 'GET', '/api/v1/auth_token/validation', { token });
     assert.deepEqual([refused.status, refused.body], [401, { msg: 'Token has been revoked' }]);
+  });
+
+  test('an opaque access token (no resource named) is valid until revoked at /token/revocation', async () => {
+    const dave = await createUser(provider);
+    const client = await createWebClient(provider);
+    const config = await discover(provider, client.client_id, client.client_secret);
+    const { tokens } = await signIn(provider, config, dave);
+    const opaque = tokens.access_token;
+    assert.equal(opaque.split('.').length, 1, 'without a resource the access token is opaque, not a JWT');
+
+    const valid = await call(provider, 'GET', '/api/v1/auth_token/validation', { token: opaque });
+    assert.deepEqual([valid.status, valid.body], [200, { msg: 'Token is valid' }]);
+
+    await oidc.tokenRevocation(config, opaque, { token_type_hint: 'access_token' });
+    const revoked = await call(provider, 'GET', '/api/v1/auth_token/validation', { token: opaque });
+    assert.deepEqual([revoked.status, revoked.body], [401, { msg: 'Token has been revoked' }]);
+    assert.equal(revoked.headers.get('www-authenticate'), 'Bearer error="invalid_token"');
+    const events = provider.built.domain.knex('security_events').where({ subject: dave.id });
+    assert.equal((await events.clone().whereNotNull('token_jti')).length, 1, 'the revocation is in the feed');
+    assert.equal((await events.clone().where({ token_jti: opaque })).length, 0, 'named by digest, not by value');
+
+    // A value that was never issued is not "revoked": it stays a malformed token.
+    const unknown = await call(provider, 'GET', '/api/v1/auth_token/validation', { token: 'x'.repeat(43) });
+    assert.equal(unknown.status, 422);
   });
 
   test('combined permissions: self, admin and client credentials may read; others 403', async () => {

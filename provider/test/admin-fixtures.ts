@@ -67,4 +67,3 @@ export async function call<T = any>(
   }
   return { status: response.status, headers: response.headers, body: body as T };
 }
-

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { providerSettings } from '../src/config.ts';
+import { eventTypes } from '../src/security-events/event-types.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const serverUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -162,6 +163,8 @@ describe('usher CLI on a PostgreSQL server', () => {
     assert.match(String(view.uuid), /^[0-9a-f-]{36}$/);
     assert.equal(expectExit(absent, 0, 'delete absent').stdout, 'Superuser nobody@example.com not found\n');
 
+    const rootId = (await db.query<{ id: string }>(`select id from provider.users where email = 'root@example.com'`))
+      .rows[0]?.id;
     const [notSuper, deleted] = await Promise.all([
       run('superuser', 'delete', '--email', 'viewer@example.com'),
       run('superuser', 'delete', '--email', 'root@example.com'),
@@ -171,6 +174,14 @@ describe('usher CLI on a PostgreSQL server', () => {
     assert.equal(await count(`provider.users where email = 'root@example.com'`), 0);
     assert.equal(await count(`provider.users where email = 'viewer@example.com'`), 1);
     assert.equal(await count(`provider.audit_events where actor = 'cli' and action = 'user.deleted'`), 1);
+    // The admin API's deletion: resource servers are told the account is gone.
+    assert.equal(
+      await count(`provider.security_events where event_type = $1 and subject = $2`, [
+        eventTypes.accountPurged,
+        rootId,
+      ]),
+      1,
+    );
   });
 
   test('roles create with an unknown permission creates nothing', async () => {
@@ -236,6 +247,27 @@ describe('usher CLI on a PostgreSQL server', () => {
       'Granted permission films:write to client billing\n',
     );
     assert.equal(expectExit(roleGrant, 0, 'grant role').stdout, 'Granted role editors to viewer@example.com\n');
+    // The admin API's changes: audited with before and after, and the grantee's tokens retired.
+    const audited = await db.query<{ data: { before: string[]; after: string[] } }>(
+      `select data from provider.audit_events where actor = 'cli' and action = 'role.granted'`,
+    );
+    assert.deepEqual(audited.rows[0]?.data.after, ['editors', 'subscriber', 'user']);
+    assert.ok(
+      (await count(`provider.security_events where event_type = $1 and subject = 'billing'`, [
+        eventTypes.tokenClaimsChange,
+      ])) >= 1,
+      'the client is told its tokens carry stale permissions',
+    );
+
+    const [again, noUser, noClient] = await Promise.all([
+      run('roles', 'grant', 'editors', '--user', 'VIEWER@example.com'),
+      run('permissions', 'grant', 'films:write', '--user', 'nobody@example.com'),
+      run('permissions', 'grant', 'films:write', '--client', 'nope'),
+    ]);
+    assert.equal(expectExit(again, 0, 'grant again').stdout, 'Granted role editors to VIEWER@example.com\n');
+    assert.equal(await count(`provider.audit_events where action = 'role.granted'`), 1, 'nothing changed twice');
+    assert.equal(expectExit(noUser, 1, 'unknown user').stderr, 'Error: User nobody@example.com not found\n');
+    assert.equal(expectExit(noClient, 1, 'unknown client').stderr, 'Error: Client nope not found\n');
     assert.equal(
       await count(
         `provider.user_permissions up join provider.users u on u.id = up.user_id where u.email = 'viewer@example.com'`,

@@ -1,5 +1,7 @@
 import type { Knex } from '@usher/platform';
+import type { UserRef } from '../accounts/user-store.ts';
 import type { ChangeContext } from '../audit/change-context.ts';
+import { UnknownClient } from '../clients/client-changes.ts';
 import { eventTypes } from '../security-events/event-types.ts';
 import type { NewEvent } from '../security-events/event-store.ts';
 import type { PermissionRow, RoleRow } from './access-store.ts';
@@ -26,9 +28,14 @@ const roleRecord = (row: RoleRow) => ({ name: row.name, description: row.descrip
  * tokens it makes stale. Shared by the admin API and the CLI.
  */
 export function accessChanges({ domain, feed, actor }: ChangeContext) {
-  const { access, audit } = domain;
+  const { access, audit, users, clients } = domain;
   const record = (trx: Knex, action: string, targetType: string, target: string, data: Record<string, unknown>) =>
     audit.record({ actor, action, targetType, target, data }, trx);
+  /** Grants name an existing user or client: checked in the change's transaction. */
+  const userIdOf = async (user: UserRef, trx: Knex) => (await users.require(user, trx)).id;
+  const requireClient = async (clientId: string, trx: Knex) => {
+    if (!(await clients.find(clientId, trx))) throw new UnknownClient(clientId);
+  };
 
   return {
     createPermission: (input: { name: string; description?: string | null; resource?: string | null }) =>
@@ -123,8 +130,9 @@ export function accessChanges({ domain, feed, actor }: ChangeContext) {
         await claimsChanged(emit, await access.roleHolders(role.id, trx), { role: roleName });
       }),
 
-    grantRoleToUser: (userId: string, roleName: string) =>
+    grantRoleToUser: (user: UserRef, roleName: string) =>
       feed.withEvents(async (trx, emit) => {
+        const userId = await userIdOf(user, trx);
         const before = (await access.userRoles(userId, trx)).map((role) => role.name);
         await access.grantRoleToUser(userId, roleName, trx);
         if (before.includes(roleName)) return;
@@ -136,8 +144,9 @@ export function accessChanges({ domain, feed, actor }: ChangeContext) {
         await claimsChanged(emit, [userId]);
       }),
 
-    revokeRoleFromUser: (userId: string, roleName: string) =>
+    revokeRoleFromUser: (user: UserRef, roleName: string) =>
       feed.withEvents(async (trx, emit) => {
+        const userId = await userIdOf(user, trx);
         const before = (await access.userRoles(userId, trx)).map((role) => role.name);
         await access.revokeRoleFromUser(userId, roleName, trx);
         if (!before.includes(roleName)) return;
@@ -149,8 +158,9 @@ export function accessChanges({ domain, feed, actor }: ChangeContext) {
         await claimsChanged(emit, [userId]);
       }),
 
-    grantPermissionToUser: (userId: string, permissionName: string) =>
+    grantPermissionToUser: (user: UserRef, permissionName: string) =>
       feed.withEvents(async (trx, emit) => {
+        const userId = await userIdOf(user, trx);
         const before = (await access.userDirectPermissions(userId, trx)).map((row) => row.name);
         await access.grantPermissionToUser(userId, permissionName, trx);
         if (before.includes(permissionName)) return;
@@ -162,8 +172,9 @@ export function accessChanges({ domain, feed, actor }: ChangeContext) {
         await claimsChanged(emit, [userId]);
       }),
 
-    revokePermissionFromUser: (userId: string, permissionName: string) =>
+    revokePermissionFromUser: (user: UserRef, permissionName: string) =>
       feed.withEvents(async (trx, emit) => {
+        const userId = await userIdOf(user, trx);
         const before = (await access.userDirectPermissions(userId, trx)).map((row) => row.name);
         await access.revokePermissionFromUser(userId, permissionName, trx);
         if (!before.includes(permissionName)) return;
@@ -177,6 +188,7 @@ export function accessChanges({ domain, feed, actor }: ChangeContext) {
 
     grantPermissionToClient: (clientId: string, permissionName: string) =>
       feed.withEvents(async (trx, emit) => {
+        await requireClient(clientId, trx);
         const before = (await access.clientPermissions(clientId, trx)).map((row) => row.name);
         await access.grantPermissionToClient(clientId, permissionName, trx);
         if (before.includes(permissionName)) return;
@@ -190,6 +202,7 @@ export function accessChanges({ domain, feed, actor }: ChangeContext) {
 
     revokePermissionFromClient: (clientId: string, permissionName: string) =>
       feed.withEvents(async (trx, emit) => {
+        await requireClient(clientId, trx);
         const before = (await access.clientPermissions(clientId, trx)).map((row) => row.name);
         await access.revokePermissionFromClient(clientId, permissionName, trx);
         if (!before.includes(permissionName)) return;

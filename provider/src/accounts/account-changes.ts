@@ -6,14 +6,7 @@ import type { NewEvent } from '../security-events/event-store.ts';
 import { hashPassword, verifyPassword } from './password-hasher.ts';
 import { passwordProblem } from './password-policy.ts';
 import { registrationProblems, RegistrationRejected } from './registration.ts';
-import { EmailTaken, isUniqueViolation, normalizeEmail, type UserRow } from './user-store.ts';
-
-export class UnknownUser extends Error {
-  constructor(readonly userId: string) {
-    super(`User ${userId} not found`);
-    this.name = 'UnknownUser';
-  }
-}
+import { EmailTaken, isUniqueViolation, normalizeEmail, type UserRef, type UserRow } from './user-store.ts';
 
 /** A change the account's state does not allow (blocking oneself, unlinking the last sign-in method). */
 export class AccountConflict extends Error {
@@ -48,11 +41,7 @@ type Emit = (event: NewEvent) => Promise<void>;
 export function accountChanges({ domain, feed, actor }: ChangeContext) {
   const sessions = createSessionStore(domain.knex);
 
-  async function requireUser(userId: string, trx: Knex): Promise<UserRow> {
-    const user = await trx<UserRow>('users').where({ id: userId }).forUpdate().first();
-    if (!user) throw new UnknownUser(userId);
-    return user;
-  }
+  const requireUser = (user: UserRef, trx: Knex) => domain.users.require(user, trx);
 
   /** Signs the account out everywhere (but `keep`), one session-revoked event per session. */
   async function endSessions(trx: Knex, emit: Emit, userId: string, keep: string | null) {
@@ -191,10 +180,16 @@ export function accountChanges({ domain, feed, actor }: ChangeContext) {
         return after;
       }),
 
-    remove: (userId: string) =>
+    /**
+     * Deletes the account. `precondition` may refuse (by throwing) once the user is found and locked,
+     * so the check and the deletion are one transaction (the CLI deletes only superusers).
+     */
+    remove: (ref: UserRef, precondition?: (user: UserRow, trx: Knex) => Promise<void>) =>
       feed.withEvents(async (trx, emit) => {
+        const user = await requireUser(ref, trx);
+        const userId = user.id;
         if (userId === actor) throw new AccountConflict('You cannot delete your own account');
-        const user = await requireUser(userId, trx);
+        await precondition?.(user, trx);
         const roles = await domain.access.userRoles(userId, trx);
         await endSessions(trx, emit, userId, null);
         await domain.users.delete(userId, trx);

@@ -29,6 +29,16 @@ export class EmailTaken extends Error {
   }
 }
 
+/** A user as a change names it: by id (the admin API) or by email (the CLI, as operators know people). */
+export type UserRef = string | { email: string };
+
+export class UnknownUser extends Error {
+  constructor(readonly ref: string) {
+    super(`User ${ref} not found`);
+    this.name = 'UnknownUser';
+  }
+}
+
 export const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,6 +59,17 @@ export function createUserStore(knex: Knex) {
     async findById(id: string, trx: Knex = knex): Promise<UserRow | undefined> {
       if (!uuidPattern.test(id)) return undefined;
       return trx<UserRow>('users').where({ id }).first();
+    },
+
+    /** The user a change is about, locked until its transaction ends; UnknownUser when there is none. */
+    async require(ref: UserRef, trx: Knex): Promise<UserRow> {
+      const query = trx<UserRow>('users');
+      if (typeof ref !== 'string') query.whereRaw('lower(email) = lower(?)', [normalizeEmail(ref.email)]);
+      else if (uuidPattern.test(ref)) query.where({ id: ref });
+      else throw new UnknownUser(ref);
+      const user = await query.forUpdate().first();
+      if (!user) throw new UnknownUser(typeof ref === 'string' ? ref : ref.email);
+      return user;
     },
 
     async create(user: NewUser, trx: Knex = knex): Promise<UserRow> {

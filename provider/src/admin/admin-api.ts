@@ -1,11 +1,12 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { NotFound, type KeyValueStore, type Logger } from '@usher/platform';
+import { HttpProblem, NotFound, type KeyValueStore, type Logger } from '@usher/platform';
 import type { ProviderConfig } from '../config.ts';
 import type { Domain } from '../domain.ts';
 import type { Throttle } from '../interactions/throttle.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import type { SecurityEventFeed } from '../security-events/feed.ts';
+import { createOpaqueRevocations } from '../security-events/opaque-revocation.ts';
 import { createRevocationCheck } from '../security-events/revocation-check.ts';
 import { accessRoutes } from './access-routes.ts';
 import { accountRoutes } from './account-routes.ts';
@@ -45,6 +46,7 @@ export function adminApi(options: {
     issuer: options.config.issuer,
     holder: options.holder,
     isRevoked: createRevocationCheck(options.domain.knex),
+    opaqueRevocations: createOpaqueRevocations({ knex: options.domain.knex, feed: options.feed }),
   });
   const deps: AdminDeps = { ...options, verify, auth: adminAuth(verify, options.config.adminAudience) };
   const routers: Router[] = [
@@ -59,15 +61,38 @@ export function adminApi(options: {
     keysRoutes(deps),
     auditRoutes(deps),
   ];
-  // Router middleware is typed for router contexts; at run time it is plain Koa middleware.
   const cors = adminCors(options.config.USHER_ADMIN_UI_URL);
-  const chain = [apiDocsRoutes(), ...routers].map((router) => router.routes() as unknown as Middleware);
+  const all = [apiDocsRoutes(), ...routers];
+  // Router middleware is typed for router contexts; at run time it is plain Koa middleware.
+  const chain = all.map((router) => router.routes() as unknown as Middleware);
 
-  /** Runs the routers in order; a request none of them answers is a 404 problem, not the protocol's. */
+  /** The methods some route answers at `path` (HEAD along with GET), in a stable order. */
+  const allowedAt = (path: string) =>
+    [...new Set(all.flatMap((router) => router.match(path, 'GET').path.flatMap((layer) => layer.methods)))].sort();
+
+  /**
+   * A request no router answered: a path no route has is a 404; a known path asked with another
+   * method is a 405 naming the methods it has (RFC 9110 15.5.6), and OPTIONS lists them.
+   */
+  function unanswered(ctx: Context) {
+    const allowed = allowedAt(ctx.path);
+    if (!allowed.length) throw new NotFound(`No such API endpoint: ${ctx.method} ${ctx.path}`);
+    const allow = { Allow: allowed.join(', ') };
+    if (ctx.method === 'OPTIONS') {
+      ctx.set(allow);
+      ctx.status = 204;
+      return;
+    }
+    throw new HttpProblem(405, 'method-not-allowed', 'Method Not Allowed', `${ctx.method} is not allowed here`, {
+      headers: allow,
+    });
+  }
+
+  /** Runs the routers in order; a request none of them answers is a problem, not the protocol's. */
   async function handle(ctx: Context) {
     const run = async (i: number): Promise<void> => {
       const middleware = chain[i];
-      if (!middleware) throw new NotFound(`No such API endpoint: ${ctx.method} ${ctx.path}`);
+      if (!middleware) return unanswered(ctx);
       await middleware(ctx, () => run(i + 1));
     };
     await cors(ctx, () => adminProblems(ctx, () => run(0)));

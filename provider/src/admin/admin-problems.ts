@@ -1,9 +1,9 @@
 import { BadRequest, Conflict, HttpProblem, NotFound } from '@usher/platform';
 import type { Context, Next } from 'koa';
 import { NameTaken, UnknownName } from '../access/access-store.ts';
-import { AccountConflict, UnknownUser } from '../accounts/account-changes.ts';
+import { AccountConflict } from '../accounts/account-changes.ts';
 import { RegistrationRejected } from '../accounts/registration.ts';
-import { EmailTaken } from '../accounts/user-store.ts';
+import { EmailTaken, UnknownUser } from '../accounts/user-store.ts';
 import { ClientMetadataRefused, NoClientSecret, UnknownClient } from '../clients/client-changes.ts';
 import { ClientExists } from '../clients/client-store.ts';
 import { IdentityNotFound, LastSignInMethod } from '../upstreams/identity-store.ts';

@@ -1,6 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWK } from 'jose';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
-import { findOpaqueAccessToken } from '../oidc/opaque-tokens.ts';
+import { findOpaqueAccessToken, isOpaqueTokenValue } from '../oidc/opaque-tokens.ts';
+import type { OpaqueRevocations } from '../security-events/opaque-revocation.ts';
 import type { RevocationCheck } from '../security-events/revocation-check.ts';
 
 /** Why a bearer token was refused; each maps to one answer of the APIs that take tokens. */
@@ -44,8 +45,13 @@ const stringList = (value: unknown) =>
  * opaque ones through oidc-provider's store; then checks the revocation feed, as resource servers
  * do. `audience`, when given, is required in `aud` (JWTs only).
  */
-export function createTokenVerifier(options: { issuer: string; holder: ProviderHolder; isRevoked: RevocationCheck }) {
-  const { issuer, holder, isRevoked } = options;
+export function createTokenVerifier(options: {
+  issuer: string;
+  holder: ProviderHolder;
+  isRevoked: RevocationCheck;
+  opaqueRevocations: Pick<OpaqueRevocations, 'isRevoked'>;
+}) {
+  const { issuer, holder, isRevoked, opaqueRevocations } = options;
   let jwks: { keys: ProviderHolder['keys']; set: ReturnType<typeof createLocalJWKSet> } | null = null;
   const keySet = () => {
     if (jwks?.keys !== holder.keys) {
@@ -91,7 +97,13 @@ export function createTokenVerifier(options: { issuer: string; holder: ProviderH
 
   async function verifyOpaque(token: string): Promise<VerifiedToken> {
     const found = await findOpaqueAccessToken(holder, token);
-    if (!found) throw new TokenRefused('malformed', 'Not enough segments');
+    if (!found) {
+      // Revoked at /token/revocation: oidc-provider deleted it, the revocation feed remembers it.
+      if (isOpaqueTokenValue(token) && (await opaqueRevocations.isRevoked(token))) {
+        throw new TokenRefused('revoked', 'Token has been revoked');
+      }
+      throw new TokenRefused('malformed', 'Not enough segments');
+    }
     return {
       subject: found.accountId ?? found.clientId,
       clientId: found.clientId,

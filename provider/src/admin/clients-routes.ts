@@ -27,7 +27,7 @@ export function clientsRoutes(deps: AdminDeps): Router {
   const { auth, domain } = deps;
   const router = new Router({ prefix: apiBase });
   const admin = [auth.authenticate, auth.requireAdmin] as const;
-  const check = (metadata: Record<string, unknown>) => clientMetadataProblem(deps.holder, metadata);
+  const check = (metadata: Record<string, unknown>) => clientMetadataProblem(deps.holder.current, metadata);
   const changes = (ctx: RouteContext) => clientChanges(changeContextOf(deps, ctx), check);
   const grants = (ctx: RouteContext) => accessChanges(changeContextOf(deps, ctx));
   const names = async (clientId: string) =>

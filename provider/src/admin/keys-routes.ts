@@ -20,7 +20,8 @@ export function keysRoutes(deps: AdminDeps): Router {
       domain,
       store: deps.store,
       actor: callerOf(ctx).actor,
-      logger: deps.logger,
+      unannounced: (error) =>
+        deps.logger.warn({ err: error }, 'could not announce a key rotation; instances follow by polling'),
     });
     // This instance follows at once; the others on the announcement or their next poll.
     await deps.holder.refresh();

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { UsageError } from './cli-errors.ts';
+import { checkDescription } from './input-rules.ts';
 
 /**
  * parseArgs in strict mode with positionals; its errors (unknown option, missing value) become
@@ -22,6 +23,24 @@ export function positionals<const N extends readonly string[]>(
   if (given.length < names.length) throw new UsageError(`Missing ${names[given.length]}`, topic);
   if (given.length > names.length) throw new UsageError(`Unexpected argument ${given[names.length]}`, topic);
   return given as { [K in keyof N]: string };
+}
+
+/**
+ * `create NAME [--description D] ...`, as roles and permissions take it: the name passed by
+ * `checkName`, the description by the common rule, and the values of the other `options`.
+ */
+export function parseNamedCreate<const O extends ParseArgsOptionsConfig>(
+  args: string[],
+  options: O,
+  topic: string,
+  checkName: (name: string) => string,
+) {
+  const withDescription = { ...options, description: { type: 'string' } } as O & { description: { type: 'string' } };
+  const { values, positionals: given } = parseCommand(args, withDescription, topic);
+  const [name] = positionals(given, ['NAME'], topic);
+  // parseArgs cannot type an option added to a generic set; it is a string option all the same.
+  const { description } = values as { description?: string };
+  return { name: checkName(name), description: checkDescription(description), values };
 }
 
 export function requireOption<T>(value: T | undefined, option: string, topic: string): T {

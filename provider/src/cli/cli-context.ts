@@ -1,17 +1,21 @@
 import { openDatabase, openKeyValueStore, type Database, type KeyValueStore } from '@usher/platform';
+import type { ChangeContext } from '../audit/change-context.ts';
 import { loadProviderConfig, type ProviderConfig } from '../config.ts';
 import { createDomain, type Domain } from '../domain.ts';
-import { createSecurityEventFeed, type SecurityEventFeed } from '../security-events/feed.ts';
+import { createSecurityEventFeed } from '../security-events/feed.ts';
 
 /** What a command works with; built per command and torn down after it. */
 export interface CliContext {
   config: ProviderConfig;
   db: Database;
   domain: Domain;
-  /** Redis (or memory) store, opened on first use: most commands never need it. */
+  /** Redis (or memory) store, opened on first use: commands that only read never need it. */
   keyValueStore(): KeyValueStore;
-  /** Records revocation events with a change and announces them (on Redis) once it commits. */
-  securityEvents(): SecurityEventFeed;
+  /**
+   * For the shared change functions (the admin API's too), acting as `cli`: each change commits with
+   * its audit record and revocation events, announced (on Redis) once it commits.
+   */
+  changes(): ChangeContext;
 }
 
 /**
@@ -31,16 +35,19 @@ export async function withContext<T>(work: (context: CliContext) => Promise<T>):
     await db.migrate();
     const domain = createDomain(config, db.knex);
     const keyValueStore = () => (opened.store ??= openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX));
-    const securityEvents = () =>
-      createSecurityEventFeed({
+    const changes = (): ChangeContext => ({
+      domain,
+      actor: 'cli',
+      feed: createSecurityEventFeed({
         knex: db.knex,
         issuer: config.issuer,
         algorithm: config.ACCESS_TOKEN_ALG,
         events: domain.events,
         keys: domain.keys,
         store: keyValueStore(),
-      });
-    return await work({ config, db, domain, keyValueStore, securityEvents });
+      }),
+    });
+    return await work({ config, db, domain, keyValueStore, changes });
   } finally {
     await opened.store?.close();
     await db.close();

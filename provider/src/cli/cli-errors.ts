@@ -1,6 +1,7 @@
 import { ConfigError } from '@usher/platform';
 import { NameTaken, UnknownName } from '../access/access-store.ts';
-import { EmailTaken } from '../accounts/user-store.ts';
+import { EmailTaken, UnknownUser } from '../accounts/user-store.ts';
+import { UnknownClient } from '../clients/client-changes.ts';
 import { ClientExists } from '../clients/client-store.ts';
 import { ResourceExists } from '../resources/resource-store.ts';
 
@@ -24,7 +25,17 @@ export class UsageError extends Error {
 }
 
 /** Domain errors whose message is already meant for the operator (duplicates, unknown names). */
-const operatorFacing = [CliError, ConfigError, NameTaken, UnknownName, EmailTaken, ClientExists, ResourceExists];
+const operatorFacing = [
+  CliError,
+  ConfigError,
+  NameTaken,
+  UnknownName,
+  UnknownUser,
+  UnknownClient,
+  EmailTaken,
+  ClientExists,
+  ResourceExists,
+];
 
 export function isExpectedFailure(error: unknown): error is Error {
   return operatorFacing.some((kind) => error instanceof kind);

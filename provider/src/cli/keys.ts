@@ -1,5 +1,5 @@
-import type { KeyValueStore } from '@usher/platform';
-import { keyRetentionSeconds, keysChangedChannel, signingAlgorithms } from '../domain.ts';
+import { signingAlgorithms } from '../domain.ts';
+import { rotateSigningKeys } from '../keys/key-rotation.ts';
 import type { SigningKey } from '../keys/key-store.ts';
 import { parseCommand, positionals, type Command } from './arguments.ts';
 import { describeFailure } from './cli-errors.ts';
@@ -32,31 +32,20 @@ const list: Command = async (args) => {
   });
 };
 
-/** Redis subscribers swap keys at once; without the message they still follow by polling. */
-async function announceRotation(store: KeyValueStore, pollMs: number): Promise<void> {
-  try {
-    await store.publish(keysChangedChannel, 'rotated');
-  } catch (error) {
-    printWarning(
-      `could not announce the rotation (${describeFailure(error)}); instances follow within ${pollMs} ms by polling`,
-    );
-  }
-}
-
 const rotate: Command = async (args) => {
   const { positionals: given } = parseCommand(args, {}, topic);
   positionals(given, [], topic);
   await withContext(async ({ config, domain, keyValueStore }) => {
-    await domain.keys.ensure(signingAlgorithms(config));
-    const { activated, retired } = await domain.keys.rotate(keyRetentionSeconds(config));
-    // rotate() runs its own transaction under a table lock, so the record follows it.
-    await domain.audit.record({
+    const { activated, retired } = await rotateSigningKeys({
+      config,
+      domain,
+      store: keyValueStore(),
       actor: 'cli',
-      action: 'keys.rotated',
-      targetType: 'signing_keys',
-      data: { activated, retired },
+      unannounced: (error) =>
+        printWarning(
+          `could not announce the rotation (${describeFailure(error)}); instances follow within ${config.KEY_POLL_INTERVAL_MS} ms by polling`,
+        ),
     });
-    await announceRotation(keyValueStore(), config.KEY_POLL_INTERVAL_MS);
     const algOf = new Map((await domain.keys.published()).map((key) => [key.kid, key.alg]));
     const named = (kids: string[]) => kids.map((kid) => `${kid} (${algOf.get(kid) ?? '?'})`).join(', ') || 'none';
     print(`Rotated signing keys: activated ${named(activated)}; retired ${named(retired)}`);

@@ -1,7 +1,9 @@
 import { isInitialized } from '../access/bootstrap.ts';
 import { superuserPermission, superuserRole } from '../access/permission-names.ts';
+import { accountChanges } from '../accounts/account-changes.ts';
 import { registerUser } from '../accounts/registration.ts';
 import { passwordProblem } from '../accounts/password-policy.ts';
+import { UnknownUser } from '../accounts/user-store.ts';
 import type { Domain } from '../domain.ts';
 import { parseCommand, positionals, type Command } from './arguments.ts';
 import { CliError, UsageError } from './cli-errors.ts';
@@ -94,20 +96,18 @@ const create: Command = async (args) => {
 
 type DeleteOutcome = 'deleted' | 'absent';
 
-/** Deletes only a holder of all_all, and records it, in one transaction. */
-async function deleteIfSuperuser(domain: Domain, email: string): Promise<DeleteOutcome> {
-  return domain.knex.transaction(async (trx) => {
-    const user = await domain.users.findByEmail(email, trx);
-    if (!user) return 'absent';
-    const { permissions } = await domain.access.claimsForUser(user.id, null, trx);
-    if (!permissions.includes(superuserPermission)) throw new CliError(`User ${email} is not superuser`);
-    await domain.users.delete(user.id, trx);
-    await domain.audit.record(
-      { actor: 'cli', action: 'user.deleted', targetType: 'user', target: user.id, data: { email: user.email } },
-      trx,
-    );
+/** Deletes the account only if it holds all_all, checked in the deletion's own transaction. */
+async function deleteIfSuperuser({ domain, changes }: CliContext, email: string): Promise<DeleteOutcome> {
+  try {
+    await accountChanges(changes()).remove({ email }, async (user, trx) => {
+      const { permissions } = await domain.access.claimsForUser(user.id, null, trx);
+      if (!permissions.includes(superuserPermission)) throw new CliError(`User ${email} is not superuser`);
+    });
     return 'deleted';
-  });
+  } catch (error) {
+    if (error instanceof UnknownUser) return 'absent';
+    throw error;
+  }
 }
 
 const remove: Command = async (args) => {
@@ -115,7 +115,7 @@ const remove: Command = async (args) => {
   positionals(given, [], topic);
   requireUnlessInteractive(values, ['email'], topic);
   const email = values.email ?? (await ask('Email: '));
-  const outcome = await withContext(({ domain }) => deleteIfSuperuser(domain, email));
+  const outcome = await withContext((context) => deleteIfSuperuser(context, email));
   // Absent is not a failure (CONTRACTS.md 1.2): the end state is what was asked for.
   print(outcome === 'deleted' ? 'Superuser deleted' : `Superuser ${email} not found`);
 };

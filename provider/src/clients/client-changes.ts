@@ -52,12 +52,21 @@ export function clientChanges({ domain, feed, actor }: ChangeContext, check: Cli
   const withoutSecret = ({ client_secret: _secret, ...rest }: StoredClient) => rest;
 
   return {
-    /** The answer holds the secret: the only time it is shown. */
-    async create(input: Record<string, unknown>, permissions: string[]): Promise<StoredClient> {
+    /**
+     * The answer holds the secret: the only time it is shown. The secret is generated unless
+     * `keepSecret` lets a given one stand (the CLI, carrying a client over with its secret).
+     */
+    async create(
+      input: Record<string, unknown>,
+      permissions: string[],
+      options: { keepSecret?: boolean } = {},
+    ): Promise<StoredClient> {
       const metadata = { ...input };
       if (metadata.client_id === undefined) metadata.client_id = randomBytes(16).toString('base64url');
-      delete metadata.client_secret;
-      if (needsSecret(metadata)) metadata.client_secret = randomBytes(32).toString('base64url');
+      if (!options.keepSecret || metadata.client_secret === undefined) {
+        delete metadata.client_secret;
+        if (needsSecret(metadata)) metadata.client_secret = randomBytes(32).toString('base64url');
+      }
       await validated(metadata);
       return feed.withEvents(async (trx) => {
         const stored = await clients.create(metadata, trx);

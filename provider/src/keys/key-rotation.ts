@@ -1,20 +1,21 @@
-import type { KeyValueStore, Logger } from '@usher/platform';
+import type { KeyValueStore } from '@usher/platform';
 import type { ProviderConfig } from '../config.ts';
 import { keyRetentionSeconds, keysChangedChannel, signingAlgorithms, type Domain } from '../domain.ts';
 
 /**
  * Rotates the signing keys and tells every instance: on Redis at once, otherwise they follow by
  * polling the keys table. The rotation has its own transaction under a table lock, so the audit
- * record follows it.
+ * record follows it. Shared by the admin API and the CLI.
  */
 export async function rotateSigningKeys(options: {
   config: ProviderConfig;
   domain: Domain;
   store: KeyValueStore;
   actor: string;
-  logger?: Logger;
+  /** The announcement failed: the rotation stands and instances follow by polling; the caller says so its way. */
+  unannounced: (error: unknown) => void;
 }): Promise<{ activated: string[]; retired: string[] }> {
-  const { config, domain, store, actor, logger } = options;
+  const { config, domain, store, actor, unannounced } = options;
   await domain.keys.ensure(signingAlgorithms(config));
   const { activated, retired } = await domain.keys.rotate(keyRetentionSeconds(config));
   await domain.audit.record({
@@ -26,7 +27,7 @@ export async function rotateSigningKeys(options: {
   try {
     await store.publish(keysChangedChannel, 'rotated');
   } catch (error) {
-    logger?.warn({ err: error }, 'could not announce a key rotation; instances follow by polling');
+    unannounced(error);
   }
   return { activated, retired };
 }

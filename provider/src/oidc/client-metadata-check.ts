@@ -1,4 +1,4 @@
-import type { ProviderHolder } from './provider-holder.ts';
+import type Provider from 'oidc-provider';
 
 /** oidc-provider's errors carry an OAuth code; these two are the ones metadata can earn. */
 function metadataProblem(error: unknown): string | null {
@@ -11,14 +11,15 @@ function metadataProblem(error: unknown): string | null {
 }
 
 /**
- * Validates client metadata with the running provider's own rules, so a client the admin API
- * accepts is one the provider will load. Answers why it is refused, or null when it is acceptable.
+ * Validates client metadata with a provider's own rules (the running one for the admin API, one
+ * built alike for the CLI), so a client accepted is one the provider will load. Answers why it is
+ * refused, or null when it is acceptable.
  */
 export async function clientMetadataProblem(
-  holder: ProviderHolder,
+  provider: Provider,
   metadata: Record<string, unknown>,
 ): Promise<string | null> {
-  const { Client } = holder.current;
+  const { Client } = provider;
   try {
     await Client.validate(metadata as Parameters<typeof Client.validate>[0]);
     return null;

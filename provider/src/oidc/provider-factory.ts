@@ -9,6 +9,7 @@ import type { Metrics } from '../ops/metrics.ts';
 import type { ResourceStore } from '../resources/resource-store.ts';
 import * as pages from '../interactions/views/pages.ts';
 import type { createAdapterFactory } from './adapter.ts';
+import { opaqueAccessTokenOf, type OpaqueAccessToken } from './opaque-tokens.ts';
 
 export interface OidcDeps {
   config: ProviderConfig;
@@ -24,6 +25,8 @@ export interface OidcDeps {
   onSessionEnded?: (accountId: string, sessionId: string) => Promise<void>;
   /** Revokes a JWT access token (by jti) for the authenticated client; oidc-provider cannot. */
   onJwtRevocation?: (clientId: string, token: string) => Promise<boolean>;
+  /** An opaque access token revoked at /token/revocation (oidc-provider has deleted it). */
+  onOpaqueRevocation?: (token: OpaqueAccessToken) => Promise<void>;
   /** Answers the introspection of a JWT access token (RFC 7662 members). */
   onJwtIntrospection?: (
     client: { clientId: string; publicClient: boolean },
@@ -282,6 +285,13 @@ export function createOidcProvider(deps: OidcDeps): Provider {
       await deps.onJwtRevocation(oidc.client.clientId, String(oidc.params?.token ?? ''));
       ctx.status = 200;
       ctx.body = '';
+    }
+    if (oidc?.route === 'revocation' && ctx.status === 200 && deps.onOpaqueRevocation) {
+      // 200 whether or not it revoked (RFC 7009): a token gone from the store is what was revoked.
+      const token = oidc.entities.AccessToken;
+      if (token && !(await oidc.provider.AccessToken.find(token.jti))) {
+        await deps.onOpaqueRevocation(opaqueAccessTokenOf(token));
+      }
     }
     // The same refusal at the introspection endpoint: JWT access tokens are answered from their
     // signature and the revocation feed instead (RFC 7662).
