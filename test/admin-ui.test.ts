@@ -54,6 +54,13 @@ function storedAccessToken(page: Page): Promise<string | null> {
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 
+/** A time as a datetime-local field takes it (local time, to the minute). */
+function localMinute(time: number): string {
+  const date = new Date(time);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
 /**
  * The admin UI end to end: the real provider (a process, as `npm start` runs it, registering the
  * UI's public client from USHER_ADMIN_UI_URL), films following its revocation feed, the UI server
@@ -76,6 +83,11 @@ describe('the admin UI in Chromium', () => {
   let cinema: oidc.Configuration;
   let viewerTokens: { access: string; refresh: string };
   let firstAdminToken: string | null = null;
+  /** The admin API as the UI's signed-in administrator sees it (the tab's own token). */
+  const adminApi = async (route: string) =>
+    fetch(`${provider.url}/api/v1${route}`, {
+      headers: { authorization: `Bearer ${await storedAccessToken(adminPage)}` },
+    });
   const uiLogs = new LogCapture();
   const consoleErrors: string[] = [];
 
@@ -332,6 +344,31 @@ describe('the admin UI in Chromium', () => {
     await adminPage.getByRole('row', { name: /^Cinema web cinema-web public/ }).waitFor();
     await shot(adminPage, 'clients');
 
+    // Editing a client: the provider's own metadata rules answer at the field they name…
+    await adminPage.getByRole('button', { name: 'Edit cinema-web' }).click();
+    const settings = adminPage.getByRole('form', { name: 'Settings of cinema-web' });
+    await settings.getByLabel('Post-logout redirect URIs').fill('https://cinema.example/#bye');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.getByText('post_logout_redirect_uris must not contain fragments').waitFor();
+    assert.equal(await settings.getByLabel('Post-logout redirect URIs').getAttribute('aria-invalid'), 'true');
+    await shot(adminPage, 'client-edit-refused');
+    // …then new settings and a permission are stored.
+    await settings.getByLabel('Name', { exact: true }).fill('Cinema on the web');
+    await settings.getByLabel('Post-logout redirect URIs').fill('https://cinema.example/');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.getByText('Settings of cinema-web saved.').waitFor();
+    const clientGrants = adminPage.getByRole('region', { name: 'Permissions' });
+    await clientGrants.getByLabel('Permission to add').selectOption('films_preview');
+    await clientGrants.getByRole('button', { name: 'Add permission' }).click();
+    await clientGrants.getByRole('button', { name: 'Remove films_preview' }).waitFor();
+    await adminPage.getByRole('row', { name: /^Cinema on the web cinema-web .*films_preview/ }).waitFor();
+    await shot(adminPage, 'client-edit');
+    const stored = (await (await adminApi('/clients/cinema-web')).json()) as Record<string, unknown>;
+    assert.equal(stored.client_name, 'Cinema on the web');
+    assert.deepEqual(stored.post_logout_redirect_uris, ['https://cinema.example/']);
+    assert.deepEqual(stored.permissions, ['films_preview']);
+    await adminPage.getByRole('button', { name: 'Close the editor' }).click();
+
     await nav.getByRole('link', { name: 'Keys' }).click();
     await adminPage.getByRole('heading', { name: 'Signing keys' }).waitFor();
     await adminPage.getByRole('table', { name: 'Signing keys' }).waitFor();
@@ -353,6 +390,61 @@ describe('the admin UI in Chromium', () => {
     await adminPage.getByRole('heading', { name: 'Audit log' }).waitFor();
     await adminPage.getByRole('table', { name: 'Audit events' }).waitFor();
     await shot(adminPage, 'audit');
+
+    // Time filters: Until must come after Since; a window around now holds the client change above.
+    const filters = adminPage.getByRole('form', { name: 'Filter events' });
+    const day = 24 * 3600_000;
+    await filters.getByLabel('Since').fill(localMinute(Date.now() - day));
+    await filters.getByLabel('Until').fill(localMinute(Date.now() - day - 3600_000));
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await filters.getByText('Until must be after Since.').waitFor();
+    await shot(adminPage, 'audit-time-refused');
+    await filters.getByLabel('Until').fill(localMinute(Date.now() + day));
+    await filters.getByLabel('Action', { exact: true }).fill('client.*');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await adminPage.waitForURL(/since=.*until=/);
+    await adminPage.getByRole('cell', { name: 'client.updated' }).first().waitFor();
+    await shot(adminPage, 'audit-time');
+    await filters.getByLabel('Until').fill(localMinute(Date.now() - day + 3600_000));
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await adminPage.getByText('No events match.').waitFor();
+  });
+
+  test('a user’s profile is edited (a taken address is refused at the field), then the user is deleted', async () => {
+    const dora = { email: 'dora@example.com', password: `maps and a backpack ${randomBytes(3).toString('hex')}` };
+    const made = provider.cli('users', 'create', '--email', dora.email, '--password', dora.password);
+    assert.equal(made.status, 0, made.stderr);
+    await adminPage.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Users' }).click();
+    await adminPage.getByRole('searchbox', { name: 'Search users' }).fill('dora');
+    await adminPage.getByRole('button', { name: 'Search' }).click();
+    await adminPage.getByRole('link', { name: dora.email }).click();
+    await adminPage.getByRole('heading', { name: dora.email }).waitFor();
+    const userId = new URL(adminPage.url()).pathname.split('/').at(-1)!;
+
+    const profile = adminPage.getByRole('form', { name: 'Profile' });
+    await profile.getByLabel('Email').fill(viewer.email);
+    await profile.getByRole('button', { name: 'Save profile' }).click();
+    await profile.getByText(`An account with email ${viewer.email} already exists`).waitFor();
+    assert.equal(await profile.getByLabel('Email').getAttribute('aria-invalid'), 'true');
+    await shot(adminPage, 'user-profile-taken');
+    await profile.getByLabel('Email').fill('dora.explorer@example.com');
+    await profile.getByLabel('First name').fill('Dora');
+    await profile.getByRole('button', { name: 'Save profile' }).click();
+    await profile.getByText('Profile saved. The new address is not verified yet.').waitFor();
+    await adminPage.getByRole('heading', { name: 'dora.explorer@example.com' }).waitFor();
+    const saved = (await (await adminApi(`/users/${userId}`)).json()) as Record<string, unknown>;
+    assert.equal(saved.email, 'dora.explorer@example.com');
+    assert.equal(saved.first_name, 'Dora');
+
+    await adminPage.getByRole('button', { name: 'Delete user' }).click();
+    const dialog = adminPage.getByRole('alertdialog', { name: 'Delete dora.explorer@example.com?' });
+    await dialog.waitFor();
+    await shot(adminPage, 'user-delete-confirm');
+    await dialog.getByRole('button', { name: 'Delete user' }).click();
+    await adminPage.waitForURL(`${uiUrl}/users`);
+    await adminPage.getByText('User dora.explorer@example.com deleted.').waitFor();
+    assert.equal((await adminApi(`/users/${userId}`)).status, 404);
+    await shot(adminPage, 'user-deleted');
   });
 
   test('a signed-in user without admin rights sees "no access"', async () => {

@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { messageOf } from './api-error.ts';
+import { ApiError, messageOf } from './api-error.ts';
 
 export interface Loaded<T> {
   /** The data; undefined until the first load ends well. */
   data: T | undefined;
   /** The message of the last failure, if the last load failed. */
   error: string | null;
+  /** The field messages of the last failure (problem+json `errors`), e.g. a query parameter refused. */
+  fields: Readonly<Record<string, string>>;
   loading: boolean;
   reload(): void;
   /** Replaces the data with what a change answered, with no new request. */
@@ -16,6 +18,7 @@ export interface Loaded<T> {
 export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
+  const [fields, setFields] = useState<Readonly<Record<string, string>>>({});
   const [loading, setLoading] = useState(true);
   const [round, setRound] = useState(0);
   const latest = useRef(load);
@@ -29,11 +32,13 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
         if (!current) return;
         setData(value);
         setError(null);
+        setFields({});
         setLoading(false);
       },
       (failure: unknown) => {
         if (!current) return;
         setError(messageOf(failure));
+        setFields(failure instanceof ApiError ? failure.fields : {});
         setLoading(false);
       },
     );
@@ -44,5 +49,5 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
 
   const reload = useCallback(() => setRound((n) => n + 1), []);
   const replace = useCallback((value: T) => setData(value), []);
-  return { data, error, loading, reload, replace };
+  return { data, error, fields, loading, reload, replace };
 }

@@ -128,6 +128,28 @@ describe('DataTable', () => {
     expect(within(pager).getByRole('button', { name: 'Next' }).hasAttribute('disabled')).toBe(true);
   });
 
+  test('when the list shrinks below the page being read (the last row deleted), it shows the last page left', async () => {
+    const table = (rows: Film[]) => (
+      <DataTable
+        caption="Films"
+        columns={columns}
+        rows={rows}
+        rowKey={(f) => f.id}
+        sort={{ key: 'year', direction: 'ascending' }}
+        pageSize={10}
+        empty={{ title: 'None' }}
+      />
+    );
+    const { rerender } = render(table(films.slice(0, 21)));
+    const pager = screen.getByRole('navigation', { name: 'Films pages' });
+    await userEvent.click(within(pager).getByRole('button', { name: 'Next' }));
+    await userEvent.click(within(pager).getByRole('button', { name: 'Next' }));
+    expect(firstColumn()).toEqual([films[20]!.title]);
+    rerender(table(films.slice(0, 20)));
+    expect(firstColumn()).toEqual(films.slice(10, 20).map((f) => f.title));
+    expect(screen.getByRole('navigation', { name: 'Films pages' }).textContent).toMatch(/11–20 of 20/);
+  });
+
   test('in server mode it asks for another sort or page instead of reordering what it has', async () => {
     const onSortChange = vi.fn();
     const onPageChange = vi.fn();

@@ -5,7 +5,7 @@ interface FieldProps extends BoundField {
   label: string;
   hint?: string;
   required?: boolean;
-  type?: 'text' | 'email' | 'password' | 'search' | 'url';
+  type?: 'text' | 'email' | 'password' | 'search' | 'url' | 'datetime-local';
   /** A textarea of this many rows instead of one line. */
   rows?: number;
   /** A select with these options instead of a text box. */

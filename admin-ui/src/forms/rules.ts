@@ -34,6 +34,19 @@ export const httpUrl: Rule = (value) => {
   }
 };
 
+/** A date and time as a `datetime-local` field holds it (the browser's local time). */
+export const dateTime: Rule = (value) =>
+  value && Number.isNaN(new Date(value).getTime()) ? 'Enter a date and a time.' : null;
+
+/** Later than the form's `other` date-time field, when both are given (`message` says which is which). */
+export const after =
+  (other: string, message: string): Rule =>
+  (value, values) => {
+    const [start, end] = [new Date(values[other] ?? '').getTime(), new Date(value).getTime()];
+    if (!value || Number.isNaN(start) || Number.isNaN(end)) return null;
+    return end > start ? null : message;
+  };
+
 /** One http(s) URL per line. */
 export const httpUrlLines: Rule = (value, values) => {
   for (const line of lines(value)) {

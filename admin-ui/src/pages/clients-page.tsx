@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { unwrap } from '../api/admin-client.ts';
 import { useApi } from '../api/api-context.tsx';
 import type { Client } from '../api/types.ts';
@@ -6,14 +7,21 @@ import { useLoad } from '../api/use-load.ts';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { DataTable, type Column } from '../components/data-table.tsx';
 import { Notice } from '../components/status.tsx';
+import { ClientEditor } from './client/client-editor.tsx';
 import { NewClientForm } from './new-client-form.tsx';
 
 const isPublic = (client: Client) => client.token_endpoint_auth_method === 'none';
 
-/** OAuth clients: registration, secret rotation (shown once) and deletion. */
+/**
+ * OAuth clients: registration, settings and permissions (an editor opened by `?edit=<client_id>`, so
+ * it can be linked to), secret rotation (shown once) and deletion.
+ */
 export function ClientsPage() {
   const api = useApi();
   const clients = useLoad(() => unwrap(api.GET('/clients')), 'clients');
+  const [params, setParams] = useSearchParams();
+  const editing = params.get('edit');
+  const edit = (clientId: string | null) => setParams(clientId ? { edit: clientId } : {});
   const [notice, setNotice] = useState<string | null>(null);
   const [secret, setSecret] = useState<{ clientId: string; secret: string } | null>(null);
   const [rotating, setRotating] = useState<Client | null>(null);
@@ -54,6 +62,9 @@ export function ClientsPage() {
       header: 'Actions',
       cell: (c) => (
         <span className="row-actions">
+          <button type="button" className="button-link" onClick={() => edit(c.client_id)}>
+            Edit <span className="visually-hidden">{c.client_id}</span>
+          </button>
           {isPublic(c) ? null : (
             <button type="button" className="button-link" onClick={() => setRotating(c)}>
               New secret <span className="visually-hidden">for {c.client_id}</span>
@@ -91,6 +102,7 @@ export function ClientsPage() {
           </button>
         </div>
       ) : null}
+      {editing ? <ClientEditor clientId={editing} onChanged={clients.reload} onClose={() => edit(null)} /> : null}
       <DataTable
         caption="Clients"
         columns={columns}
@@ -126,6 +138,7 @@ export function ClientsPage() {
           onConfirm={async () => {
             await unwrap(api.DELETE('/clients/{client_id}', { params: { path: { client_id: deleting.client_id } } }));
             setNotice(`Client ${deleting.client_id} deleted.`);
+            if (editing === deleting.client_id) edit(null);
             clients.reload();
           }}
         >

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { unwrap } from '../api/admin-client.ts';
 import { useApi } from '../api/api-context.tsx';
 import { useLoad } from '../api/use-load.ts';
@@ -11,15 +11,18 @@ import { GrantList } from './user/grant-list.tsx';
 import { LoginHistory } from './user/login-history.tsx';
 import { PasswordResetForm } from './user/password-reset-form.tsx';
 import { PermissionExplainer } from './user/permission-explainer.tsx';
+import { ProfileForm } from './user/profile-form.tsx';
 import { UserSessions } from './user/user-sessions.tsx';
 
 /**
- * One user: roles and direct permissions (each change revokes their current tokens), why they hold a
- * permission, what their next token carries, sessions, sign-in history, blocking and password reset.
+ * One user: profile, roles and direct permissions (each change revokes their current tokens), why they
+ * hold a permission, what their next token carries, sessions, sign-in history, blocking, password
+ * reset and deletion.
  */
 export function UserDetailPage() {
   const id = useParams().id ?? '';
   const api = useApi();
+  const navigate = useNavigate();
   const path = { user_id: id };
   const user = useLoad(() => unwrap(api.GET('/users/{user_id}', { params: { path } })), id);
   const roles = useLoad(() => unwrap(api.GET('/users/{user_id}/roles', { params: { path } })), id);
@@ -29,6 +32,7 @@ export function UserDetailPage() {
   const [version, setVersion] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const [blocking, setBlocking] = useState(false);
+  const [deleting, setDeleting] = useState(false);
   const changed = (message: string) => {
     setNotice(message);
     setVersion((n) => n + 1);
@@ -58,15 +62,21 @@ export function UserDetailPage() {
             {new Date(current.created).toLocaleDateString()}
           </p>
         </div>
-        <button
-          type="button"
-          className={current.blocked ? 'button-secondary' : 'button-danger'}
-          onClick={() => setBlocking(true)}
-        >
-          {current.blocked ? 'Unblock' : 'Block'}
-        </button>
+        <div className="actions">
+          <button
+            type="button"
+            className={current.blocked ? 'button-secondary' : 'button-danger'}
+            onClick={() => setBlocking(true)}
+          >
+            {current.blocked ? 'Unblock' : 'Block'}
+          </button>
+          <button type="button" className="button-danger" onClick={() => setDeleting(true)}>
+            Delete user
+          </button>
+        </div>
       </div>
       <Notice message={notice} />
+      <ProfileForm key={current.uuid} user={current} onSaved={(saved) => user.replace(saved)} />
       <div className="columns">
         <GrantList
           title="Roles"
@@ -128,6 +138,22 @@ export function UserDetailPage() {
             {current.blocked
               ? 'They can sign in again.'
               : 'They cannot sign in or refresh tokens; every session ends and their tokens are refused.'}
+          </p>
+        </ConfirmDialog>
+      ) : null}
+      {deleting ? (
+        <ConfirmDialog
+          title={`Delete ${current.email}?`}
+          confirmLabel="Delete user"
+          danger
+          onClose={() => setDeleting(false)}
+          onConfirm={async () => {
+            await unwrap(api.DELETE('/users/{user_id}', { params: { path } }));
+            void navigate('/users', { state: { notice: `User ${current.email} deleted.` } });
+          }}
+        >
+          <p>
+            The account, its roles and grants go, every session ends and its tokens are refused. This cannot be undone.
           </p>
         </ConfirmDialog>
       ) : null}

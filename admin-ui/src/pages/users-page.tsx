@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { unwrap } from '../api/admin-client.ts';
 import { useApi } from '../api/api-context.tsx';
 import type { UserDetails } from '../api/types.ts';
 import { useLoad } from '../api/use-load.ts';
 import { DataTable, type Column, type SortState } from '../components/data-table.tsx';
+import { Notice } from '../components/status.tsx';
 import { fullName } from './full-name.ts';
 import { NewUserForm } from './new-user-form.tsx';
 
@@ -45,6 +46,8 @@ const columns: Column<UserDetails>[] = [
 export function UsersPage() {
   const api = useApi();
   const navigate = useNavigate();
+  // What a page that sent us here did ("User … deleted.").
+  const arrival = (useLocation().state as { notice?: unknown } | null)?.notice;
   const [params, setParams] = useSearchParams();
   const query = params.get('q') ?? '';
   const sort = readSort(params.get('sort'));
@@ -92,6 +95,7 @@ export function UsersPage() {
           }}
         />
       ) : null}
+      {typeof arrival === 'string' ? <Notice message={arrival} /> : null}
       <form
         role="search"
         className="toolbar"
