@@ -162,7 +162,8 @@ async function waitReady(service: Service, timeoutMs = 60_000): Promise<boolean>
   return false;
 }
 
-async function stop(signal: string) {
+/** Stops every service and the embedded databases, then exits with `exitCode` (non-zero: a failed start). */
+async function stop(signal: string, exitCode = 0) {
   if (stopping) return;
   stopping = true;
   console.log(`\n[start] ${signal}: stopping services...`);
@@ -183,7 +184,7 @@ async function stop(signal: string) {
   );
   await Promise.all(embedded.map((database) => database.stop()));
   console.log('[start] stopped.');
-  process.exit(0);
+  process.exit(exitCode);
 }
 
 process.on('SIGINT', () => void stop('SIGINT'));
@@ -224,7 +225,7 @@ const [provider, ...resourceServers] = services;
 const ready = await Promise.all([waitReady(provider!), ...resourceServers.map((service) => waitReady(service))]);
 if (ready.some((ok) => !ok)) {
   console.error('[start] a service did not become ready; see its output above.');
-  await stop('failure');
+  await stop('failure', 1);
 }
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 console.log(`\nUsher is ready in ${seconds} s:`);

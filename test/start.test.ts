@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -162,6 +163,30 @@ describe('npm start on a bare machine (embedded defaults)', () => {
       assert.match(superuser.stderr, /already exists/);
     } finally {
       assert.equal(await stop(started), 0);
+    }
+  });
+
+  test('a service that cannot start stops the others and fails the command (non-zero exit)', async () => {
+    // Something else holds the admin UI's port: the UI server cannot listen there.
+    const squatter = createHttpServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((resolve) => squatter.listen(adminUiPort, resolve));
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+      assert.match(output, /a service did not become ready/);
+      assert.doesNotMatch(output, /Usher is ready/);
+      assert.equal(code, 1, output);
+      const provider = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
+      assert.equal(provider, null, 'the provider was stopped too');
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
     }
   });
 });

@@ -1,5 +1,7 @@
-import { describe, expect, test, vi } from 'vitest';
+import { User } from 'oidc-client-ts';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { hasAdminRights } from '../auth/admin-rights.ts';
+import { createUserManager } from '../auth/user-manager.ts';
 import { createAdminClient, unwrap } from './admin-client.ts';
 import { ApiError } from './api-error.ts';
 
@@ -67,5 +69,53 @@ describe('the admin API client', () => {
     expect(hasAdminRights(jwt({ permissions: ['pro_read'] }))).toBe(false);
     expect(hasAdminRights(jwt({}))).toBe(false);
     expect(hasAdminRights('not a token')).toBe(false);
+  });
+});
+
+describe('the sign-in session', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    sessionStorage.clear();
+  });
+
+  test('renewals asked for at once share one refresh: a second use of a rotated refresh token would revoke the grant', async () => {
+    const issuer = 'http://provider.test';
+    const refreshes: URLSearchParams[] = [];
+    // The provider's discovery and token endpoints, as a stand-in answering over fetch.
+    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url === `${issuer}/.well-known/openid-configuration`) {
+        return Response.json({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token` });
+      }
+      if (url === `${issuer}/token`) {
+        const body = new URLSearchParams(String(init?.body));
+        refreshes.push(body);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const used = body.get('refresh_token');
+        if (used !== 'rt-1') return Response.json({ error: 'invalid_grant' }, { status: 400 });
+        return Response.json({ access_token: 'at-2', token_type: 'Bearer', expires_in: 1800, refresh_token: 'rt-2' });
+      }
+      return new Response(null, { status: 404 });
+    });
+    const manager = createUserManager(
+      { issuer, clientId: 'usher-admin', adminAudience: `${issuer}/api` },
+      'http://admin.test',
+    );
+    await manager.storeUser(
+      new User({
+        access_token: 'at-1',
+        token_type: 'Bearer',
+        refresh_token: 'rt-1',
+        profile: { sub: 'admin', iss: issuer, aud: 'usher-admin', exp: 0, iat: 0 },
+        expires_at: Math.floor(Date.now() / 1000) + 60,
+      }),
+    );
+    const renewed = await Promise.all([manager.signinSilent(), manager.signinSilent()]);
+    expect(renewed.map((user) => user?.access_token)).toEqual(['at-2', 'at-2']);
+    expect(refreshes).toHaveLength(1);
+    expect(refreshes[0]!.get('resource')).toBe(`${issuer}/api`);
+    // Once settled, the next renewal is a new refresh, with the rotated token.
+    await manager.signinSilent().catch(() => null);
+    expect(refreshes.map((body) => body.get('refresh_token'))).toEqual(['rt-1', 'rt-2']);
   });
 });

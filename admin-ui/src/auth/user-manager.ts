@@ -8,6 +8,8 @@ import type { RuntimeConfig } from '../config/runtime-config.ts';
  * forbids framing), so automaticSilentRenew goes through signinSilent, which names the resource.
  */
 class AdminUserManager extends UserManager {
+  private renewal: Promise<User | null> | null = null;
+
   constructor(
     settings: ConstructorParameters<typeof UserManager>[0],
     private readonly audience: string,
@@ -15,8 +17,15 @@ class AdminUserManager extends UserManager {
     super(settings);
   }
 
+  /**
+   * Renewals asked for while one runs (API calls refused together, the renewal timer) share it: the
+   * provider rotates refresh tokens, and a second use of the old one revokes the whole grant.
+   */
   override signinSilent(args: SigninSilentArgs = {}): Promise<User | null> {
-    return super.signinSilent({ resource: this.audience, ...args });
+    this.renewal ??= super.signinSilent({ resource: this.audience, ...args }).finally(() => {
+      this.renewal = null;
+    });
+    return this.renewal;
   }
 }
 

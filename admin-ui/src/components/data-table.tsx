@@ -46,6 +46,8 @@ export function DataTable<T>(props: DataTableProps<T>) {
   const [localPage, setLocalPage] = useState(0);
   const sort = serverSort ? props.sort : localSort;
   const size = props.pageSize ?? 20;
+  // Rows may shrink under the page being read (a deletion, a new filter): show the last page left.
+  const clientPage = Math.min(localPage, Math.max(0, Math.ceil((rows?.length ?? 0) / size) - 1));
 
   const shown = useMemo(() => {
     if (!rows) return [];
@@ -61,14 +63,14 @@ export function DataTable<T>(props: DataTableProps<T>) {
         });
       }
     }
-    if (!serverPage) list = list.slice(localPage * size, (localPage + 1) * size);
+    if (!serverPage) list = list.slice(clientPage * size, (clientPage + 1) * size);
     return list;
-  }, [rows, columns, sort, serverSort, serverPage, localPage, size]);
+  }, [rows, columns, sort, serverSort, serverPage, clientPage, size]);
 
   const page: PageState | undefined = serverPage
     ? props.page
     : rows && rows.length > size
-      ? { number: localPage, size, total: rows.length }
+      ? { number: clientPage, size, total: rows.length }
       : undefined;
 
   function toggle(key: string) {
