@@ -60,7 +60,8 @@ export function createUiHandler(config: UiConfig, logger: Logger): UiRequestHand
     adminAudience: config.adminAudience,
   });
   const root = path.resolve(config.distDir);
-  // Built files never change while the server runs: read each once.
+  // Hashed assets never change: read each once. index.html and the rest are read on every request,
+  // so a rebuild while the server runs (npm start rebuilds stale assets) is served at once.
   const files = new Map<string, Buffer>();
 
   async function file(relative: string): Promise<Buffer | null> {
@@ -72,7 +73,7 @@ export function createUiHandler(config: UiConfig, logger: Logger): UiRequestHand
       (info) => (info.isFile() ? readFile(absolute) : null),
       () => null,
     );
-    if (body) files.set(absolute, body);
+    if (body && relative.startsWith('/assets/')) files.set(absolute, body);
     return body;
   }
 

@@ -322,4 +322,33 @@ describe('admin API: permissions, roles and grants', () => {
     assert.equal(await provider.db.knex('clients').where({ client_id: 'half-written' }).first(), undefined);
     assert.equal(await provider.db.knex('audit_events').where({ target: 'half-written' }).first(), undefined);
   });
+
+  test('a NUL character in a body, a query or a path is a 400 problem, never a 500', async () => {
+    // PostgreSQL text cannot hold U+0000; such input must be refused before it reaches the database.
+    const probes: [string, string, number, unknown?][] = [
+      ['POST', '/api/v1/roles', 400, { name: 'nul-role', description: 'a\u0000b' }],
+      ['PATCH', `/api/v1/users/${user.id}`, 400, { first_name: 'A\u0000da' }],
+      ['POST', '/api/v1/users', 400, { email: 'nul\u0000@example.com', password: 'a fine long passphrase' }],
+      ['POST', `/api/v1/users/${user.id}/roles`, 400, { name: 'user\u0000' }],
+      ['POST', '/api/v1/clients', 400, { client_id: 'nul-client', client_name: 'a\u0000', grant_types: [] }],
+      ['GET', '/api/v1/users?query=%00', 400],
+      ['GET', '/api/v1/audit_events?target=%00', 400],
+      ['GET', '/api/v1/roles/a%00b', 400],
+      ['GET', '/api/v1/permissions/a%00b', 400],
+      ['GET', '/api/v1/clients/a%00b', 400],
+      ['DELETE', `/api/v1/users/${user.id}/permissions/a%00b`, 400],
+      [
+        'GET',
+        `/api/v1/users/${user.id}/permission_explanation?permissions=%7B%22any%22%3A%5B%22a%5Cu0000%22%5D%7D`,
+        400,
+      ],
+    ];
+    for (const [method, path, status, body] of probes) {
+      const answer = await call(provider, method, path, { token: admin, ...(body === undefined ? {} : { body }) });
+      assert.equal(answer.status, status, `${method} ${path}`);
+      assert.match(answer.headers.get('content-type') ?? '', /json/);
+    }
+    assert.equal(await provider.db.knex('roles').where({ name: 'nul-role' }).first(), undefined);
+    assert.equal(await provider.db.knex('clients').where({ client_id: 'nul-client' }).first(), undefined);
+  });
 });

@@ -149,4 +149,19 @@ describe('compatibility endpoints (CONTRACTS.md 1.3)', () => {
     assert.deepEqual((await ask({ all: ['anything_at_all'] }, admin, root.id)).body, { valid: true });
     assert.equal((await ask({ any: ['pro_read'] }, aliceToken, bob.id)).status, 403);
   });
+
+  test('the revocation feed refuses a receiver id with a NUL character with 401, never a 500', async () => {
+    for (const credentials of ['a%00b:secret', 'a\u0000b:secret']) {
+      const answer = await fetch(`${provider.url}/secevents/poll`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      });
+      assert.equal(answer.status, 401, JSON.stringify(credentials));
+      assert.match(answer.headers.get('www-authenticate') ?? '', /^Basic /);
+    }
+  });
 });

@@ -312,6 +312,29 @@ describe('interaction pages: sign-in, registration, consent, and their failure m
     }
   });
 
+  test('a NUL character in a sign-in or registration form is a 400 page, never a 500', async () => {
+    // PostgreSQL text cannot hold U+0000: the form must be refused before it reaches the database.
+    const signIn = await openSignIn(provider, config);
+    const login = await signIn.agent.submit(signIn.form.action, provider.url, {
+      ...signIn.form.fields,
+      email: `${user.email}\u0000`,
+      password: 'not the password',
+    });
+    assert.equal(login.response.status, 400);
+    assert.match(await login.response.text(), /characters that are not allowed/);
+    const registerHref = /href="([^"]*\/register)"/.exec(signIn.page)![1]!;
+    const registerPage = await (await signIn.agent.request(new URL(registerHref, provider.url).toString())).text();
+    const form = readForm(registerPage);
+    const register = await signIn.agent.submit(form.action, provider.url, {
+      ...form.fields,
+      email: 'nul.member@example.com',
+      password: 'a fine long passphrase',
+      first_name: 'A\u0000da',
+    });
+    assert.equal(register.response.status, 400);
+    assert.equal(await provider.db.knex('users').where({ email: 'nul.member@example.com' }).first(), undefined);
+  });
+
   test('X-Request-Id is accepted or generated and returned', async () => {
     const given = await fetch(new URL('/healthz', provider.url), { headers: { 'x-request-id': 'abc-123' } });
     assert.equal(given.headers.get('x-request-id'), 'abc-123');

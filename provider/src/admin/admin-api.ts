@@ -21,6 +21,7 @@ import { clientsRoutes } from './clients-routes.ts';
 import { compatRoutes } from './compat-routes.ts';
 import { keysRoutes } from './keys-routes.ts';
 import { permissionsRoutes } from './permissions-routes.ts';
+import { refuseNulInPath } from './request-validation.ts';
 import { rolesRoutes } from './roles-routes.ts';
 import { userGrantsRoutes } from './user-grants-routes.ts';
 import { usersRoutes } from './users-routes.ts';
@@ -95,7 +96,7 @@ export function adminApi(options: {
       if (!middleware) return unanswered(ctx);
       await middleware(ctx, () => run(i + 1));
     };
-    await cors(ctx, () => adminProblems(ctx, () => run(0)));
+    await cors(ctx, () => adminProblems(ctx, () => refuseNulInPath(ctx, () => run(0))));
   }
 
   return {

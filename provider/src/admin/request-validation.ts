@@ -25,9 +25,29 @@ function fieldErrors(error: z.ZodError, where: FieldError['in']): FieldError[] {
   }));
 }
 
+const nulMessage = 'Must not contain NUL characters';
+
+/**
+ * Where a NUL character (U+0000) sits in a JSON value, as a field path, or null. PostgreSQL text and
+ * jsonb cannot hold one, so such input is refused here instead of failing in the database with a 500.
+ */
+function nulAt(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '(body)' : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, item] of Object.entries(value)) {
+    const at = `${path ? `${path}.` : ''}${key}`;
+    if (key.includes('\u0000')) return at;
+    const found = nulAt(item, at);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** The JSON body, checked against the route's schema (unknown members are dropped). */
 export function parseBody<T extends z.ZodType>(ctx: Context, schema: T): z.infer<T> {
   const body = (ctx.request as { body?: unknown }).body;
+  const nul = nulAt(body, '');
+  if (nul) throw new InvalidInput([{ field: nul, in: 'body', message: nulMessage }]);
   const result = schema.safeParse(body ?? {});
   if (!result.success) throw new InvalidInput(fieldErrors(result.error, 'body'));
   return result.data;
@@ -37,9 +57,17 @@ export function parseBody<T extends z.ZodType>(ctx: Context, schema: T): z.infer
 export function parseQuery<T extends z.ZodType>(ctx: Context, schema: T): z.infer<T> {
   const values: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(ctx.querystring)) values[key] = value;
+  const nul = nulAt(values, '');
+  if (nul) throw new InvalidInput([{ field: nul, in: 'query', message: nulMessage }]);
   const result = schema.safeParse(values);
   if (!result.success) throw new InvalidInput(fieldErrors(result.error, 'query'));
   return result.data;
+}
+
+/** Refuses a path with an encoded NUL character (`%00`): no name or id of ours can hold one. */
+export async function refuseNulInPath(ctx: Context, next: () => Promise<unknown>) {
+  if (/%00/.test(ctx.path)) throw new InvalidInput([{ field: '(path)', in: 'path', message: nulMessage }]);
+  await next();
 }
 
 /** A user id in the path: a canonical UUID, else 400 (CONTRACTS.md 1.4). */

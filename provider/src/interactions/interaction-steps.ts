@@ -85,6 +85,18 @@ export function createInteractionSteps(deps: {
     if (body && typeof body === 'object') {
       for (const [key, value] of Object.entries(body as Record<string, unknown>)) state(ctx).form[key] = text(value);
     }
+    // PostgreSQL text cannot hold U+0000 (the sign-in log and the users table would fail with a 500).
+    if (Object.entries(state(ctx).form).some(([key, value]) => `${key}${value}`.includes('\u0000'))) {
+      render(
+        ctx,
+        pages.errorPage({
+          title: 'Form not accepted',
+          message: 'The form contains characters that are not allowed. Go back, correct it and try again.',
+        }),
+        400,
+      );
+      return;
+    }
     await next();
   }
 

@@ -35,6 +35,8 @@ async function authenticateReceiver(ctx: Context, clients: ClientStore, access: 
   } catch {
     throw unauthorized;
   }
+  // No client id holds a NUL character, and PostgreSQL text cannot: looking one up would be a 500.
+  if (clientId.includes('\u0000')) throw unauthorized;
   const client = await clients.find(clientId);
   if (!client?.client_secret || !secretMatches(client.client_secret, secret)) throw unauthorized;
   const { permissions } = await access.claimsForClient(clientId, null);

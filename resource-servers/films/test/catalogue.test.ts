@@ -153,6 +153,12 @@ describe('films catalogue: the contract of CONTRACTS 3.1 for anonymous callers, 
     await problem(`/api/v1/genres/search?query=${'a'.repeat(256)}`, 404, 'genres not found');
   });
 
+  test('a search query holding a NUL character is 422, not a database error', async () => {
+    await invalid('/api/v1/films/search?query=star%00', [['query', 'query']]);
+    await invalid('/api/v1/genres/search?query=%00', [['query', 'query']]);
+    await invalid('/api/v1/persons/search?query=anna%00', [['query', 'query']]);
+  });
+
   test('details: exact shapes; unknown ids are 404 with the fixed texts; hidden films are 403', async () => {
     assert.deepEqual(await body(`/api/v1/films/${ids.comedyNight}`), {
       uuid: ids.comedyNight,
@@ -272,6 +278,23 @@ describe('films catalogue: the contract of CONTRACTS 3.1 for anonymous callers, 
     assert.match(metrics, /usher_token_checks_total\{outcome="USHER_TOKEN_ABSENT"\} [1-9]/);
     assert.match(metrics, /usher_films_cache_lookups_total\{result="hit"\} [1-9]/);
     assert.match(metrics, /usher_films_http_request_duration_seconds_count/);
+  });
+
+  test('request metrics are labelled by route template: made-up paths and ids never mint new series', async () => {
+    const marker = `probe${Date.now()}`;
+    await films.get(`/${marker}/a`);
+    await films.get(`/api/v1/films/${marker}`);
+    await films.get(`/api/v1/film/${ids.comedyNight}/`);
+    await films.get(`/api/v1/persons/${ids.anna}/films`);
+    const metrics = await (await films.get('/metrics')).text();
+    assert.doesNotMatch(metrics, new RegExp(marker));
+    assert.doesNotMatch(metrics, new RegExp(ids.comedyNight));
+    const count = (route: string, status: number) =>
+      new RegExp(`usher_films_http_request_duration_seconds_count\\{route="${route}",status="${status}"\\} [1-9]`);
+    assert.match(metrics, count('unmatched', 404));
+    assert.match(metrics, count('/api/v1/films/\\{film_id\\}', 422));
+    assert.match(metrics, count('/api/v1/films/\\{film_id\\}', 200));
+    assert.match(metrics, count('/api/v1/persons/\\{person_id\\}/films', 200));
   });
 
   test('the OpenAPI document and the routes match both ways; /docs lists every path', async () => {

@@ -107,6 +107,19 @@ describe('seed, import CLI and cache invalidation', () => {
     assert.deepEqual(await json(await films.get(`/api/v1/genres/${ids.drama}`)), genres.drama);
   });
 
+  test('a row whose text holds a NUL character is rejected alone; the rest of the file is imported', async () => {
+    const lines = [
+      JSON.stringify({ ...fixtureFilms[0], title: 'Nul\u0000Title' }),
+      JSON.stringify({ uuid: '11111111-0000-4000-8000-000000000004', title: 'Clean Film', imdb_rating: 4 }),
+    ].join('\n');
+    const file = await tempFile('nul.jsonl', `${lines}\n`);
+    const result = await films.cli('import', file);
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stdout, /Imported 1 films; 1 rows rejected\./);
+    assert.match(result.stderr, /rejected: item 0 \(line 1\): title: must not contain NUL characters/);
+    await eventually(async () => (await titles('/api/v1/films')).includes('Clean Film'), 'the clean film');
+  });
+
   test('a malformed JSON array imports nothing; a bad element is reported with its line', async () => {
     const unclosed = await tempFile('broken.json', `[\n${JSON.stringify(fixtureFilms[0])},\n`);
     const broken = await films.cli('import', unclosed, '--replace');

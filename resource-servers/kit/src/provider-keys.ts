@@ -49,7 +49,7 @@ export interface ProviderKeysOptions {
  * successful fetch, and nothing on the request path waits for the provider except a kid never seen.
  */
 export class ProviderKeys {
-  private keys = new Map<string, { jwk: JWK; key: Promise<VerificationKey> }>();
+  private keys = new Map<string, { jwk: JWK; key: Promise<VerificationKey | null> }>();
   private jwksUri: string | null = null;
   private lastAttempt = 0;
   private lastSuccess = 0;
@@ -110,11 +110,16 @@ export class ProviderKeys {
   /** The key for `kid`; an unknown kid triggers one fetch (deduplicated, rate-limited by the cooldown). */
   async lookup(kid: string | undefined): Promise<KeyLookup> {
     if (kid === undefined) return { found: false, providerReachable: true };
-    const known = this.keys.get(kid);
-    if (known) return { found: true, key: await known.key, jwk: known.jwk };
-    if (Date.now() - this.lastAttempt >= this.cooldown) await this.refresh().catch(() => {});
-    const fetched = this.keys.get(kid);
-    if (fetched) return { found: true, key: await fetched.key, jwk: fetched.jwk };
+    let entry = this.keys.get(kid);
+    if (!entry && Date.now() - this.lastAttempt >= this.cooldown) {
+      await this.refresh().catch(() => {});
+      entry = this.keys.get(kid);
+    }
+    if (entry) {
+      const key = await entry.key;
+      // Published but unusable here: nothing it signs can be verified, and asking again will not help.
+      return key ? { found: true, key, jwk: entry.jwk } : { found: false, providerReachable: true };
+    }
     if (this.lastFailure !== null) return { found: false, providerReachable: false, reason: this.lastFailure };
     return { found: false, providerReachable: true };
   }
@@ -182,11 +187,21 @@ export class ProviderKeys {
   }
 
   private install(jwks: JWK[]) {
-    const next = new Map<string, { jwk: JWK; key: Promise<VerificationKey> }>();
+    const next = new Map<string, { jwk: JWK; key: Promise<VerificationKey | null> }>();
     for (const jwk of jwks) {
       const kid = jwk.kid!;
       const existing = this.keys.get(kid);
-      next.set(kid, existing ?? { jwk, key: importJWK(jwk, jwk.alg) });
+      if (existing) {
+        next.set(kid, existing);
+        continue;
+      }
+      // A key jose cannot import (no `alg`, an unknown curve) is settled here: left unhandled, its
+      // rejection would stop the process.
+      const key = importJWK(jwk, jwk.alg).catch((error: unknown) => {
+        this.options.logger?.warn({ kid, reason: (error as Error).message }, 'unusable key in the provider JWKS');
+        return null;
+      });
+      next.set(kid, { jwk, key });
     }
     // A successful fetch replaces the set: the provider stops publishing a key only once every
     // token it signed has expired. Failed fetches never get here, so the last good set stays.

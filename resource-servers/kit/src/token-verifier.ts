@@ -78,7 +78,9 @@ export class TokenVerifier {
         issuer: this.options.issuer,
         audience: this.options.audience,
         typ: 'at+jwt',
-        algorithms: this.options.algorithms ?? defaultAlgorithms,
+        // Only the algorithm the key is for: a header naming another one would reach WebCrypto with
+        // the wrong key type, which throws a TypeError (a 500), not a JOSE error (a 401).
+        algorithms: (this.options.algorithms ?? defaultAlgorithms).filter((alg) => alg === lookup.jwk.alg),
         clockTolerance: this.options.clockToleranceSeconds ?? 5,
         requiredClaims: ['sub', 'exp', 'iat'],
       });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -90,6 +91,19 @@ describe('offline token verification against a running provider, and every row o
     // An ID token (typ JWT, aud = client) is not an access token.
     const unsigned = [Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url'), payload, ''].join('.');
     expectCode(await verifier.verify(unsigned), outcomeCodes.invalid);
+  });
+
+  test('a header naming another algorithm than its key is for is invalid, not an error', async () => {
+    const token = await machineToken(provider, 'kit-tests', secret, resource);
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(header!, 'base64url').toString()) as Record<string, unknown>;
+    const { verifier } = await verifierFor();
+    for (const alg of ['RS256', 'PS256', 'EdDSA']) {
+      const confused = [Buffer.from(JSON.stringify({ ...claims, alg })).toString('base64url'), payload, signature].join(
+        '.',
+      );
+      expectCode(await verifier.verify(confused), outcomeCodes.invalid);
+    }
   });
 
   test('a token from another issuer (unknown kid, provider reachable) is invalid, never anonymous', async () => {
@@ -218,5 +232,36 @@ describe('when the provider is down or hung', () => {
     expectCode(await empty.verifier.verify(token), outcomeCodes.degraded);
     restarted.keys.stop();
     empty.keys.stop();
+  });
+});
+
+describe('keys the kit cannot use', () => {
+  test('a published key jose cannot import is skipped: its kid is invalid, the process keeps running', async () => {
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'usher-kit-unusable-'));
+    const issuer = 'http://127.0.0.1:9';
+    // The disk copy is what a restart while the provider is down starts from; an RSA key without `alg`
+    // cannot be imported by jose.
+    const name = createHash('sha256').update(issuer).digest('hex').slice(0, 16);
+    await writeFile(
+      path.join(cacheDir, `jwks-${name}.json`),
+      JSON.stringify({
+        issuer,
+        jwksUri: `${issuer}/jwks`,
+        fetchedAt: Date.now(),
+        keys: [{ kty: 'RSA', kid: 'no-alg', n: 'AQAB', e: 'AQAB' }],
+      }),
+    );
+    const keys = new ProviderKeys({ issuer, cacheDir, refreshCooldownMs: 60_000, timeoutMs: 200 });
+    try {
+      await keys.start();
+      assert.deepEqual(keys.status.kids, ['no-alg']);
+      const verifier = new TokenVerifier({ issuer, audience: resource, keys });
+      const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const token = [encode({ alg: 'RS256', kid: 'no-alg', typ: 'at+jwt' }), encode({ sub: 'x' }), 'AAAA'].join('.');
+      expectCode(await verifier.verify(token), outcomeCodes.invalid);
+    } finally {
+      keys.stop();
+      await rm(cacheDir, { recursive: true, force: true });
+    }
   });
 });

@@ -17,7 +17,20 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const uuidSegment = /\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=\/|$)/gi;
+/**
+ * The duration metric's route label: the matched route's template under its canonical mount path
+ * (`/api/v1/films/{film_id}`). Never the raw path: every new label is a new series kept in memory
+ * for good, so ids and made-up paths must not mint them. Paths no route matched share one label.
+ */
+function routeLabel(req: Request, path: string): string {
+  const template = (req.route as { path?: string | string[] } | undefined)?.path;
+  if (template === undefined) return 'unmatched';
+  const own = (Array.isArray(template) ? template[0] : template) ?? '';
+  const segments = canonicalPath(path).split('/').filter(Boolean);
+  // The route's own segments are the last ones of the path; what precedes them is where it is mounted.
+  const mount = segments.slice(0, segments.length - own.split('/').filter(Boolean).length);
+  return canonicalPath(`/${[...mount, own.replace(/^\//, '')].join('/')}`).replace(/:(\w+)/g, '{$1}');
+}
 
 /** Accepts or generates X-Request-Id, returns it, and logs one line per request with it. */
 export function requestLogging(logger: Logger, metrics: Metrics): RequestHandler {
@@ -31,11 +44,7 @@ export function requestLogging(logger: Logger, metrics: Metrics): RequestHandler
     const path = req.path;
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = canonicalPath(path).replace(uuidSegment, '/{id}');
-      metrics.httpDuration.observe(
-        { route: route.length > 64 ? 'other' : route, status: String(res.statusCode) },
-        seconds,
-      );
+      metrics.httpDuration.observe({ route: routeLabel(req, path), status: String(res.statusCode) }, seconds);
       log.info({ method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
     });
     runWithRequestId(requestId, () => next());

@@ -39,7 +39,9 @@ export const parameter = {
     z
       .string({ error: 'field required: 1..256 characters' })
       .refine((text) => text.trim().length > 0, 'must not be empty')
-      .refine((text) => text.length <= 256, 'must be at most 256 characters'),
+      .refine((text) => text.length <= 256, 'must be at most 256 characters')
+      // PostgreSQL refuses NUL in text: left in, it would be a 500.
+      .refine((text) => !text.includes('\u0000'), 'must not contain NUL characters'),
 };
 
 type Source = Record<string, unknown>;

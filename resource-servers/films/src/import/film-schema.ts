@@ -2,14 +2,15 @@ import { z } from 'zod';
 import type { FilmRecord } from '../data/catalogue-writer.ts';
 
 const uuid = z.uuid({ error: 'must be a UUID' }).transform((id) => id.toLowerCase());
-const person = z.object({ uuid, full_name: z.string().trim().min(1).max(255) });
+/** PostgreSQL text cannot hold NUL: one such row would otherwise abort the whole import. */
+const plainText = () => z.string().refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+const person = z.object({ uuid, full_name: plainText().trim().min(1).max(255) });
 
 /** One row of an import file: a `Film` of CONTRACTS 3.1 (a genre may carry its description). */
 export const importedFilm = z.object({
   uuid,
-  title: z.string().trim().min(1).max(500),
-  description: z
-    .string()
+  title: plainText().trim().min(1).max(500),
+  description: plainText()
     .max(20_000)
     .nullish()
     .transform((text) => text ?? null),
@@ -21,7 +22,7 @@ export const importedFilm = z.object({
     .nullish()
     .transform((rating) => rating ?? null),
   genre: z
-    .array(z.object({ uuid, name: z.string().trim().min(1).max(255), description: z.string().max(2000).nullish() }))
+    .array(z.object({ uuid, name: plainText().trim().min(1).max(255), description: plainText().max(2000).nullish() }))
     .default([]),
   actors: z.array(person).default([]),
   writers: z.array(person).default([]),
