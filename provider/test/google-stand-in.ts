@@ -16,10 +16,11 @@ export interface GoogleAccount {
 
 /**
  * How the stand-in behaves on the next flows: `normal`, `wrong-state` (answers with another state),
- * `slow-token` (the token endpoint waits `delayMs`), `reset-token` (the token endpoint drops the
- * connection: Google unreachable).
+ * `slow-token` (the token endpoint waits `delayMs`), `trickle-token` (the token endpoint answers at
+ * once but sends its body one byte every `trickleMs`, so the connection is never idle), `reset-token`
+ * (the token endpoint drops the connection: Google unreachable).
  */
-export type GoogleBehaviour = 'normal' | 'wrong-state' | 'slow-token' | 'reset-token';
+export type GoogleBehaviour = 'normal' | 'wrong-state' | 'slow-token' | 'trickle-token' | 'reset-token';
 
 const escape = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -37,11 +38,28 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
+function listen(server: Server, port = 0): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
 /**
  * A local stand-in for Google's OAuth 2.0 / OpenID Connect web server flow, speaking the real
  * protocol over HTTP: the authorization endpoint (an account chooser page with Continue and Cancel),
  * the token endpoint (client authentication, single-use codes bound to the redirect URI, PKCE S256)
  * and the OpenID userinfo endpoint (bearer token). Tests choose the account and the behaviour.
+ * As at Google (oauth2.googleapis.com), the token endpoint has a host of its own, which tests can
+ * take down so that connections to it are refused.
  */
 export class GoogleStandIn {
   readonly clientId = `${randomBytes(6).toString('hex')}.apps.googleusercontent.com`;
@@ -52,12 +70,16 @@ export class GoogleStandIn {
   account: GoogleAccount = { sub: '1' };
   behaviour: GoogleBehaviour = 'normal';
   delayMs = 0;
+  /** With `trickle-token`: the pause between two bytes of the token answer. */
+  trickleMs = 200;
   /** Every authorization request, token request and redirect back, for assertions. */
   readonly authorizationRequests: URLSearchParams[] = [];
   readonly tokenRequests: { params: URLSearchParams; authorization: string | undefined }[] = [];
   readonly redirects: string[] = [];
 
   private server: Server | null = null;
+  private tokenServer: Server | null = null;
+  private tokenUrl = '';
   private readonly codes = new Map<
     string,
     { account: GoogleAccount; redirectUri: string; challenge: string | null; scope: string; used: boolean }
@@ -70,25 +92,38 @@ export class GoogleStandIn {
       GOOGLE_CLIENT_ID: this.clientId,
       GOOGLE_CLIENT_SECRET: this.clientSecret,
       GOOGLE_AUTHORIZATION_URL: `${this.url}/o/oauth2/v2/auth`,
-      GOOGLE_TOKEN_URL: `${this.url}/token`,
+      GOOGLE_TOKEN_URL: `${this.tokenUrl}/token`,
       GOOGLE_USERINFO_URL: `${this.url}/v1/userinfo`,
     };
   }
 
   async start(): Promise<void> {
     this.signingKey = (await generateKeyPair('RS256')).privateKey;
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) json(res, 500, { error: 'internal_failure', error_description: String(error) });
       });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+    };
+    this.server = createServer(handler);
+    this.url = await listen(this.server);
+    this.tokenServer = createServer(handler);
+    this.tokenUrl = await listen(this.tokenServer);
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    if (this.server) await close(this.server);
+    if (this.tokenServer?.listening) await close(this.tokenServer);
+  }
+
+  /** Takes the token endpoint's host down: connections to it are refused until `acceptTokenConnections`. */
+  async refuseTokenConnections(): Promise<void> {
+    if (this.tokenServer?.listening) await close(this.tokenServer);
+  }
+
+  /** Brings the token endpoint's host back, on the port Usher was configured with. */
+  async acceptTokenConnections(): Promise<void> {
+    if (this.tokenServer && !this.tokenServer.listening)
+      await listen(this.tokenServer, Number(new URL(this.tokenUrl).port));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
@@ -204,13 +239,27 @@ export class GoogleStandIn {
       .setIssuedAt(now)
       .setExpirationTime(now + 3600)
       .sign(this.signingKey!);
-    json(res, 200, {
+    const answer = {
       access_token: accessToken,
       expires_in: 3599,
       scope: grant.scope,
       token_type: 'Bearer',
       id_token: idToken,
-    });
+    };
+    if (this.behaviour === 'trickle-token') return this.trickle(res, answer);
+    json(res, 200, answer);
+  }
+
+  /** A complete, correct answer, sent so slowly that only a total deadline ends the wait. */
+  private async trickle(res: ServerResponse, body: unknown) {
+    const bytes = Buffer.from(JSON.stringify(body));
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.length) });
+    for (const byte of bytes) {
+      if (res.destroyed) return;
+      res.write(Buffer.of(byte));
+      await sleep(this.trickleMs);
+    }
+    res.end();
   }
 
   private userinfo(req: IncomingMessage, url: URL, res: ServerResponse) {

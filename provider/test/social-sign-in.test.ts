@@ -101,6 +101,14 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
           client_secret: upstreamClient.secret,
         },
         {
+          // The same issuer under another id: its discovery happens only when a test asks for it.
+          id: 'late-id',
+          name: 'Late ID',
+          issuer: proxy.url,
+          client_id: upstreamClient.id,
+          client_secret: upstreamClient.secret,
+        },
+        {
           id: 'offline',
           name: 'Offline ID',
           issuer: `http://127.0.0.1:${offlinePort}`,
@@ -246,6 +254,22 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
         }[]
       )[0]!.n,
     );
+  const total = async (table: 'users' | 'identities') =>
+    Number(((await provider.db.knex(table).count({ n: '*' })) as { n: string | number }[])[0]!.n);
+  /** Runs `work` and asserts it changed no account: as many users and identities after as before. */
+  async function changesNoAccount(work: () => Promise<void>) {
+    const before = [await total('users'), await total('identities')];
+    await work();
+    assert.deepEqual([await total('users'), await total('identities')], before, 'no account or identity changed');
+  }
+  const uidOf = (page: Page) => /^\/interaction\/([^/]+)$/.exec(new URL(page.url()).pathname)![1]!;
+  const tokenRequestsAtUpstream = () =>
+    proxy.requests.filter((proxied) => proxied.method === 'POST' && proxied.path === '/token');
+  const signInMetric = async (method: string, result: string) => {
+    const text = await (await fetch(`${provider.url}/metrics`)).text();
+    const line = new RegExp(`^usher_sign_ins_total\\{method="${method}",result="${result}"\\} (\\d+)$`, 'm').exec(text);
+    return Number(line?.[1] ?? 0);
+  };
   const lastAttempt = async (method: string) =>
     (await provider.db.knex('sign_in_attempts').where({ method }).orderBy('created_at', 'desc').first()) as {
       user_id: string | null;
@@ -264,6 +288,7 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     assert.deepEqual(await flow.page.locator('.upstreams a').allTextContents(), [
       'Sign in with Google',
       'Sign in with Cinema ID',
+      'Sign in with Late ID',
       'Sign in with Offline ID',
     ]);
     await continueWithGoogle(flow.page);
@@ -312,6 +337,9 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     await continueWithGoogle(flow.page);
     const first = await tokensOf(flow);
     await context.close();
+    assert.ok(!first.access.permissions.includes('pro_read'));
+    // Roles granted since the first sign-in show in the next token: it is that account's.
+    await provider.built.domain.access.grantRoleToUser(first.sub!, 'subscriber');
 
     google.account = { ...account, email: `changed.${account.email}` };
     context = await browser.newContext();
@@ -321,6 +349,10 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     await context.close();
 
     assert.equal(second.sub, first.sub);
+    assert.equal(second.access.sub, first.sub);
+    assert.deepEqual([...second.access.roles].sort(), ['subscriber', 'user']);
+    assert.ok(second.access.permissions.includes('pro_read'));
+    assert.ok(second.access.permissions.includes('can_view_file'));
     assert.equal(await usersWithEmail(`changed.${account.email}`), 0, 'no account by the new email');
     assert.equal(await count('identities', { provider: 'google', subject: account.sub }), 1);
     const identity = await provider.db.knex('identities').where({ provider: 'google', subject: account.sub }).first();
@@ -449,26 +481,109 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     assert.equal(await usersWithEmail(account.email!), 1);
   });
 
-  test('Google, slow or unreachable: a timeout or an error message on the sign-in page, nothing created', async () => {
-    for (const [behaviour, expected] of [
-      ['slow-token', /Google did not answer in time/],
-      ['reset-token', /Google could not complete the sign-in/],
-    ] as const) {
-      google.behaviour = behaviour;
-      google.delayMs = upstreamTimeoutMs * 3;
-      const account = newGoogleAccount();
-      google.account = account;
-      const context = await browser.newContext();
-      const flow = await beginSignIn(context);
-      const started = performance.now();
-      await continueWithGoogle(flow.page);
-      assert.match(await alertOf(flow.page), expected);
-      assert.ok(performance.now() - started < upstreamTimeoutMs * 2.5, 'the user is not kept waiting for Google');
-      await context.close();
-      assert.equal(await usersWithEmail(account.email!), 0);
+  test('Google, slow, trickling, reset or refused: a timeout or an error page, nothing created', async () => {
+    const cases = [
+      { behaviour: 'slow-token', status: 504, expected: /Google did not answer in time/, result: 'upstream_timeout' },
+      // Bytes keep coming, so the connection is never idle: only a deadline on the whole call ends it.
+      {
+        behaviour: 'trickle-token',
+        status: 504,
+        expected: /Google did not answer in time/,
+        result: 'upstream_timeout',
+      },
+      { behaviour: 'reset-token', status: 502, expected: /Google could not complete/, result: 'upstream_error' },
+      // Nothing listens at the token endpoint's host: the connection is refused.
+      { behaviour: 'refused', status: 502, expected: /Google could not complete/, result: 'upstream_error' },
+    ] as const;
+    const timeoutsBefore = await signInMetric('google', 'upstream_timeout');
+    const errorsBefore = await signInMetric('google', 'upstream_error');
+    try {
+      for (const { behaviour, status, expected, result } of cases) {
+        if (behaviour === 'refused') await google.refuseTokenConnections();
+        else google.behaviour = behaviour;
+        google.delayMs = upstreamTimeoutMs * 3;
+        const account = newGoogleAccount();
+        google.account = account;
+        const context = await browser.newContext();
+        const flow = await beginSignIn(context);
+        await changesNoAccount(async () => {
+          const landing = flow.page.waitForResponse((response) => response.url().includes('/upstream/google/return'));
+          const started = performance.now();
+          await continueWithGoogle(flow.page);
+          assert.equal((await landing).status(), status, behaviour);
+          assert.match(await alertOf(flow.page), expected, behaviour);
+          assert.ok(
+            performance.now() - started < upstreamTimeoutMs * 2.5,
+            `not kept waiting for Google (${behaviour})`,
+          );
+        });
+        await context.close();
+        assert.equal(await usersWithEmail(account.email!), 0);
+        assert.equal((await lastAttempt('google')).result, result, behaviour);
+        google.behaviour = 'normal';
+        await google.acceptTokenConnections();
+      }
+    } finally {
+      google.behaviour = 'normal';
+      await google.acceptTokenConnections();
     }
-    google.behaviour = 'normal';
-    assert.equal((await lastAttempt('google')).result, 'upstream_error');
+    assert.equal(await signInMetric('google', 'upstream_timeout'), timeoutsBefore + 2);
+    assert.equal(await signInMetric('google', 'upstream_error'), errorsBefore + 2);
+  });
+
+  test('Google, unverified email and no account with it: refused with a friendly page, nothing created', async () => {
+    const account = newGoogleAccount({ email_verified: false });
+    google.account = account;
+    const context = await browser.newContext();
+    const flow = await beginSignIn(context);
+    await changesNoAccount(async () => {
+      const landing = flow.page.waitForResponse((response) => response.url().includes('/upstream/google/return'));
+      await continueWithGoogle(flow.page);
+      assert.equal((await landing).status(), 403);
+      assert.match(await alertOf(flow.page), /Google has not verified your email address/);
+    });
+    // Still the sign-in page of the same request: the password form remains.
+    await flow.page.getByLabel('Password').waitFor();
+    await context.close();
+    assert.equal(await usersWithEmail(account.email!), 0);
+    assert.equal(await count('identities', { subject: account.sub }), 0);
+    assert.equal((await lastAttempt('google')).result, 'unverified_email');
+  });
+
+  test('Google, an answer taken to another interaction is refused, never redeemed, and used up', async () => {
+    // Login CSRF: someone starts a sign-in in their browser and plants Google's answer in a victim's.
+    google.account = newGoogleAccount();
+    const attacker = await browser.newContext();
+    const victim = await browser.newContext();
+    const started = await beginSignIn(attacker);
+    const attackerUid = uidOf(started.page);
+    const target = await beginSignIn(victim);
+    const victimUid = uidOf(target.page);
+    // The attacker lets Google answer, but keeps the answer instead of following it back to Usher.
+    await started.page.getByRole('link', { name: 'Sign in with Google' }).click();
+    await started.page.getByRole('heading', { name: 'Choose an account' }).waitFor();
+    const decision = await attacker.request.post(`${google.url}/o/oauth2/v2/auth/decision`, {
+      form: { ...Object.fromEntries(google.authorizationRequests.at(-1)!), decision: 'allow' },
+      maxRedirects: 0,
+    });
+    const location = new URL(decision.headers().location!);
+    assert.equal(`${location.origin}${location.pathname}`, `${provider.url}/interaction/upstream/google/callback`);
+    const answer = location.search;
+    const returnTo = (uid: string) => `${provider.url}/interaction/${uid}/upstream/google/return${answer}`;
+    const tokenCalls = google.tokenRequests.length;
+    await changesNoAccount(async () => {
+      const planted = await target.page.goto(returnTo(victimUid));
+      assert.equal(planted?.status(), 400);
+      assert.match(await alertOf(target.page), /has expired or was already used/);
+      assert.equal((await lastAttempt('google')).result, 'state_mismatch');
+      // That attempt used the state up: not even its own interaction can use it now.
+      const own = await started.page.goto(returnTo(attackerUid));
+      assert.equal(own?.status(), 400);
+      assert.match(await alertOf(started.page), /has expired or was already used/);
+    });
+    await attacker.close();
+    await victim.close();
+    assert.equal(google.tokenRequests.length, tokenCalls, 'the code is never redeemed');
   });
 
   test('Google, no email in the profile: a message, nothing created', async () => {
@@ -496,9 +611,28 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     // The upstream has no upstreams of its own: its sign-in page shows no such button.
     assert.equal(await flow.page.locator('.upstreams a').count(), 0);
     await flow.page.goBack();
+    const tokenCalls = tokenRequestsAtUpstream().length;
     await signInAtUpstream(flow.page, person);
     const first = await tokensOf(flow);
     await context.close();
+
+    // What the browser took to the upstream: state, nonce and a PKCE S256 challenge, fresh per flow...
+    const [abandoned, used] = proxy.queries('/auth').slice(-2);
+    for (const name of ['state', 'nonce', 'code_challenge']) {
+      assert.match(used!.get(name) ?? '', /^[\w-]{43}$/, `${name} is sent`);
+      assert.notEqual(used!.get(name), abandoned!.get(name), `${name} is new for each flow`);
+    }
+    assert.equal(used!.get('code_challenge_method'), 'S256');
+    assert.equal(used!.get('redirect_uri'), `${provider.url}/interaction/upstream/cinema-id/callback`);
+    // ...and what Usher sent to redeem the code: the verifier of that challenge, once.
+    const redeemed = tokenRequestsAtUpstream().slice(tokenCalls);
+    assert.equal(redeemed.length, 1);
+    const token = new URLSearchParams(redeemed[0]!.body);
+    assert.equal(token.get('grant_type'), 'authorization_code');
+    assert.equal(
+      createHash('sha256').update(token.get('code_verifier')!).digest('base64url'),
+      used!.get('code_challenge'),
+    );
 
     const user = await provider.db.knex('users').whereRaw('lower(email) = lower(?)', [person.email]).first();
     assert.equal(first.sub, user.id);
@@ -508,6 +642,8 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     const identity = await provider.db.knex('identities').where({ provider: 'cinema-id', subject: person.id }).first();
     assert.equal(identity.user_id, user.id);
     assert.equal((await lastAttempt('upstream')).result, 'success');
+    assert.ok(!first.access.permissions.includes('pro_read'));
+    await provider.built.domain.access.grantRoleToUser(first.sub!, 'trial');
 
     context = await browser.newContext();
     flow = await beginSignIn(context);
@@ -515,6 +651,9 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     const second = await tokensOf(flow);
     await context.close();
     assert.equal(second.sub, first.sub);
+    assert.equal(second.access.sub, first.sub);
+    assert.deepEqual([...second.access.roles].sort(), ['trial', 'user']);
+    assert.ok(second.access.permissions.includes('pro_read'));
     assert.equal(await usersWithEmail(person.email), 1);
   });
 
@@ -553,14 +692,66 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     const flow = await beginSignIn(context);
     await flow.page.getByRole('link', { name: 'Sign in with Cinema ID' }).click();
     await flow.page.waitForURL((current) => current.toString().startsWith(proxy.url));
-    await flow.page.getByRole('link', { name: 'Cancel' }).click();
-    assert.equal(
-      await alertOf(flow.page),
-      'Signing in with Cinema ID was cancelled. Choose another way to sign in, or try again.',
-    );
+    assert.equal(proxy.queries('/auth').at(-1)?.get('client_id'), upstreamClient.id);
+    const tokenCalls = tokenRequestsAtUpstream().length;
+    await changesNoAccount(async () => {
+      await flow.page.getByRole('button', { name: 'Cancel' }).click();
+      assert.equal(
+        await alertOf(flow.page),
+        'Signing in with Cinema ID was cancelled. Choose another way to sign in, or try again.',
+      );
+    });
     assert.ok(flow.page.url().startsWith(provider.url));
     await context.close();
+    assert.equal(tokenRequestsAtUpstream().length, tokenCalls, 'nothing to redeem');
     assert.equal((await lastAttempt('upstream')).result, 'cancelled');
+  });
+
+  test('OIDC upstream, a tampered state: a friendly page, the code is never redeemed, nothing created', async () => {
+    const person = await upstreamUser();
+    const context = await browser.newContext();
+    const flow = await beginSignIn(context);
+    const tokenCalls = tokenRequestsAtUpstream().length;
+    proxy.tamperState = true;
+    try {
+      await changesNoAccount(async () => {
+        const landing = flow.page.waitForResponse((response) =>
+          response.url().startsWith(`${provider.url}/interaction/upstream/cinema-id/callback`),
+        );
+        await signInAtUpstream(flow.page, person);
+        assert.equal((await landing).status(), 400);
+        await flow.page.getByRole('heading', { name: 'This sign-in has expired' }).waitFor();
+        assert.match(await alertOf(flow.page), /has expired or was already used/);
+      });
+    } finally {
+      proxy.reset();
+    }
+    await context.close();
+    assert.equal(tokenRequestsAtUpstream().length, tokenCalls, 'the code of a tampered answer is never redeemed');
+    assert.equal((await lastAttempt('upstream')).result, 'state_mismatch');
+  });
+
+  test('OIDC upstream, already signed in to the account with that email: linked without asking again', async () => {
+    const existing = await createUser(provider, { roles: ['subscriber'] });
+    const person = await upstreamUser({ email: existing.email });
+    const context = await browser.newContext();
+    let flow = await beginSignIn(context);
+    await flow.page.getByLabel('Email').fill(existing.email);
+    await flow.page.getByLabel('Password').fill(existing.password);
+    await flow.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    assert.equal((await tokensOf(flow)).sub, existing.id);
+
+    flow = await beginSignIn(context, { prompt: 'login' });
+    await signInAtUpstream(flow.page, person);
+    const { sub, access } = await tokensOf(flow);
+    await context.close();
+    assert.equal(sub, existing.id);
+    assert.ok(access.roles.includes('subscriber'));
+    assert.ok(access.permissions.includes('pro_read'));
+    const identity = await provider.db.knex('identities').where({ provider: 'cinema-id', subject: person.id }).first();
+    assert.equal(identity.user_id, existing.id);
+    assert.equal(await usersWithEmail(existing.email), 1);
+    assert.equal((await lastAttempt('upstream')).result, 'success');
   });
 
   test('OIDC upstream, a replayed answer gets a friendly page and changes nothing', async () => {
@@ -588,12 +779,23 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
       {
         set: () => (proxy.delay = { path: /^\/token/, ms: upstreamTimeoutMs * 3 }),
         expected: /Cinema ID did not answer in time/,
+        result: 'upstream_timeout',
       },
-      { set: () => (proxy.drop = /^\/token/), expected: /Cinema ID could not complete the sign-in/ },
-      { set: () => (proxy.stripEmail = true), expected: /Cinema ID did not share an email address/ },
+      // Userinfo answered one byte at a time: never idle, but over the deadline.
+      {
+        set: () => (proxy.trickle = /^\/me/),
+        expected: /Cinema ID did not answer in time/,
+        result: 'upstream_timeout',
+      },
+      { set: () => (proxy.drop = /^\/token/), expected: /Cinema ID could not complete/, result: 'upstream_error' },
+      {
+        set: () => (proxy.stripEmail = true),
+        expected: /Cinema ID did not share an email address/,
+        result: 'no_email',
+      },
     ];
     try {
-      for (const { set, expected } of cases) {
+      for (const { set, expected, result } of cases) {
         const person = await upstreamUser();
         const context = await browser.newContext();
         const flow = await beginSignIn(context);
@@ -604,10 +806,34 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
         await context.close();
         assert.equal(await usersWithEmail(person.email), 0);
         assert.equal(await count('identities', { provider: 'cinema-id', subject: person.id }), 0);
+        assert.equal((await lastAttempt('upstream')).result, result);
       }
     } finally {
       proxy.reset();
     }
+
+    // Discovery that trickles: the timeout page; the failure is not remembered, so a later try works.
+    const late = await browser.newContext();
+    const lateFlow = await beginSignIn(late);
+    proxy.trickle = /^\/\.well-known\/openid-configuration/;
+    try {
+      await changesNoAccount(async () => {
+        const landing = lateFlow.page.waitForResponse((response) => response.url().endsWith('/upstream/late-id'));
+        await lateFlow.page.getByRole('link', { name: 'Sign in with Late ID' }).click();
+        assert.equal((await landing).status(), 504);
+        assert.match(await alertOf(lateFlow.page), /Late ID did not answer in time/);
+      });
+      assert.equal((await lastAttempt('upstream')).result, 'upstream_timeout');
+    } finally {
+      proxy.reset();
+    }
+    await lateFlow.page.getByRole('link', { name: 'Sign in with Late ID' }).click();
+    await lateFlow.page.waitForURL((current) => current.toString().startsWith(proxy.url));
+    assert.equal(
+      proxy.queries('/auth').at(-1)?.get('redirect_uri'),
+      `${provider.url}/interaction/upstream/late-id/callback`,
+    );
+    await late.close();
 
     // An issuer that cannot even be discovered.
     const context = await browser.newContext();
