@@ -41,8 +41,13 @@ export const providerSettings = z.object({
   KEY_ENCRYPTION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Comma-separated cookie signing secrets, newest first; generated and stored when unset. */
   COOKIE_SECRETS: env.list().optional(),
-  /** How often each instance checks the keys table for a rotation. */
-  KEY_POLL_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
+  /** How often each instance checks the keys table for a rotation; at most 5 s, the promised delay. */
+  KEY_POLL_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(5000, 'must be at most 5000: every instance follows a key rotation within 5 s')
+    .default(2000),
   /** Requests per minute per IP on the token endpoint for refresh_token grants. */
   RATE_LIMIT_REFRESH_PER_MINUTE: z.coerce.number().int().min(0).default(120),
   /** Failed sign-ins per account (15 minutes) before it is locked out for the rest of the window. */

@@ -124,6 +124,33 @@ describe('usher CLI on a PostgreSQL server', () => {
     assert.equal(await count('provider.users'), 0);
   });
 
+  test('init --with-superuser creates the superuser after init; its options need the flag', async () => {
+    const created = await run('init', '--with-superuser', '--email', 'first@example.com', '--password', strongPassword);
+    assert.equal(
+      expectExit(created, 0, 'init --with-superuser').stdout,
+      'App initialization done.\nSuperuser created!\n',
+    );
+    const roles = await db.query<{ name: string; email_verified: boolean }>(
+      `select r.name, u.email_verified from provider.users u
+         join provider.user_roles ur on ur.user_id = u.id join provider.roles r on r.id = ur.role_id
+        where u.email = 'first@example.com'`,
+    );
+    assert.ok(roles.rows.some((row) => row.name === 'superuser'));
+    assert.equal(roles.rows[0]?.email_verified, true);
+
+    const [again, withoutFlag] = await Promise.all([
+      run('init', '--with-superuser', '--email', 'FIRST@example.com', '--password', strongPassword),
+      run('init', '--email', 'other@example.com'),
+    ]);
+    assert.match(
+      expectExit(again, 1, 'init twice, same superuser').stderr,
+      /User with email FIRST@example.com already exists/,
+    );
+    assert.equal(again.stdout, 'App initialization done.\n', 'init itself stays idempotent');
+    assert.match(expectExit(withoutFlag, 2, 'options without --with-superuser').stderr, /need --with-superuser/);
+    assert.equal(await count(`provider.users where lower(email) in ('first@example.com', 'other@example.com')`), 1);
+  });
+
   test('superuser create: success, duplicate email, weak password', async () => {
     const created = await run('superuser', 'create', '--email', 'root@example.com', '--password', strongPassword);
     assert.equal(expectExit(created, 0, 'superuser create').stdout, 'Superuser created!\n');

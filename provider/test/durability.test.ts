@@ -112,7 +112,7 @@ describe('durability: restarts, several instances, key rotation', () => {
   });
 
   test('a rotation announced on the store reaches a running instance at once', async () => {
-    const provider = await startProvider(stores, { KEY_POLL_INTERVAL_MS: '60000' });
+    const provider = await startProvider(stores, { KEY_POLL_INTERVAL_MS: '5000' });
     try {
       const published = await provider.built.domain.keys.published();
       await provider.built.domain.keys.rotate(keyRetentionSeconds(provider.config));

@@ -18,6 +18,9 @@ async function openSignIn(provider: RunningProvider, config: oidc.Configuration,
   return { agent, page, form: readForm(page) };
 }
 
+/** The same token with its first character changed. */
+const tampered = (token: string) => `${token.startsWith('A') ? 'B' : 'A'}${token.slice(1)}`;
+
 describe('interaction pages: sign-in, registration, consent, and their failure modes', () => {
   let stores: TestStores;
   let provider: RunningProvider;
@@ -115,6 +118,55 @@ describe('interaction pages: sign-in, registration, consent, and their failure m
     assert.ok([400, 403].includes(replay.response.status));
   });
 
+  test('a registration form without or with a wrong CSRF token is refused and creates nothing', async () => {
+    const first = await openSignIn(provider, config);
+    const registerHref = /href="([^"]*\/register)"/.exec(first.page)![1]!;
+    const registerPage = await (await first.agent.request(new URL(registerHref, provider.url).toString())).text();
+    const form = readForm(registerPage);
+    // Another browser's valid token for its own sign-in.
+    const other = await openSignIn(provider, config);
+    const values = { email: 'csrf.member@example.com', password: 'a fine long passphrase', first_name: 'Eve' };
+    for (const csrf of [undefined, tampered(form.fields.csrf!), other.form.fields.csrf!]) {
+      const { response } = await first.agent.submit(form.action, provider.url, {
+        ...values,
+        ...(csrf === undefined ? {} : { csrf }),
+      });
+      assert.equal(response.status, 403);
+      assert.match(await response.text(), /Form expired/);
+    }
+    assert.equal(await provider.db.knex('users').where({ email: values.email }).first(), undefined);
+    assert.equal((await provider.db.knex('sign_in_attempts').where({ email: values.email })).length, 0);
+    // The right token still works: the refusals used nothing up.
+    const created = await first.agent.submit(form.action, provider.url, { ...form.fields, ...values });
+    assert.ok(created.url.startsWith(callbackUrl), created.url);
+    assert.ok(await provider.db.knex('users').where({ email: values.email }).first());
+  });
+
+  test('a consent form without or with a wrong CSRF token is refused and grants nothing', async () => {
+    const thirdParty = await createWebClient(provider, { client_name: 'Forged partner', first_party: false });
+    const partner = await discover(provider, thirdParty.client_id, thirdParty.client_secret);
+    const { agent, form } = await openSignIn(provider, partner);
+    const afterLogin = await agent.submit(form.action, provider.url, {
+      ...form.fields,
+      email: user.email,
+      password: user.password,
+    });
+    const consentPage = await afterLogin.response.text();
+    assert.match(consentPage, /Allow access\?/);
+    const consent = readForm(consentPage);
+    for (const fields of [{}, { csrf: tampered(consent.fields.csrf!) }]) {
+      const { response, url } = await agent.submit(consent.action, provider.url, fields);
+      assert.equal(response.status, 403);
+      assert.ok(!url.startsWith(callbackUrl));
+      assert.match(await response.text(), /Form expired/);
+    }
+    // Nothing was granted: the interaction still asks for consent, and the right token grants it.
+    const page = await agent.request(new URL(consent.action.replace(/\/confirm$/, ''), provider.url).toString());
+    assert.match(await page.text(), /Allow access\?/);
+    const granted = await agent.submit(consent.action, provider.url, consent.fields);
+    assert.ok(granted.url.startsWith(callbackUrl), granted.url);
+  });
+
   test('successful sign-in is recorded with method and result', async () => {
     const { agent, form } = await openSignIn(provider, config);
     const { url } = await agent.submit(form.action, provider.url, {
@@ -210,11 +262,35 @@ describe('interaction pages: sign-in, registration, consent, and their failure m
     assert.ok(granted.url.startsWith(callbackUrl));
   });
 
-  test('cancelling returns access_denied to the client', async () => {
+  test('cancelling is a form with the CSRF token that returns access_denied to the client', async () => {
     const { agent, page } = await openSignIn(provider, config);
-    const abort = /href="([^"]*\/abort)"/.exec(page)![1]!;
-    const { url } = await agent.follow(new URL(abort, provider.url).toString(), provider.url);
+    assert.doesNotMatch(page, /href="[^"]*\/abort"/, 'no cancel link another site could send the browser to');
+    const cancel = readForm(page, 1);
+    assert.match(cancel.action, /^\/interaction\/[^/]+\/abort$/);
+    assert.ok(cancel.fields.csrf);
+    const { url } = await agent.submit(cancel.action, provider.url, cancel.fields);
     assert.equal(new URL(url).searchParams.get('error'), 'access_denied');
+  });
+
+  test('a cross-site GET or a POST without the CSRF token does not cancel the sign-in', async () => {
+    const { agent, page, form } = await openSignIn(provider, config);
+    const cancel = readForm(page, 1);
+    const abortUrl = new URL(cancel.action, provider.url).toString();
+    const get = await agent.request(abortUrl);
+    assert.ok(get.status >= 400 && get.status < 500, `GET /abort answered ${get.status}`);
+    assert.equal(get.headers.get('location'), null);
+    const missing = await agent.submit(cancel.action, provider.url, {});
+    assert.equal(missing.response.status, 403);
+    const wrong = await agent.submit(cancel.action, provider.url, { csrf: tampered(form.fields.csrf!) });
+    assert.equal(wrong.response.status, 403);
+    // The interaction is intact: the user still signs in and the client gets a code.
+    const { url } = await agent.submit(form.action, provider.url, {
+      ...form.fields,
+      email: user.email,
+      password: user.password,
+    });
+    assert.ok(url.startsWith(callbackUrl), url);
+    assert.ok(new URL(url).searchParams.get('code'));
   });
 
   test('an unregistered redirect_uri gets an error page and never a redirect', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
+import { registerUser } from '../src/accounts/registration.ts';
 import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
 import { callbackUrl, createUser, createWebClient, discover, filmsResource, signIn } from './fixtures.ts';
 
@@ -59,6 +60,31 @@ describe('OpenID Connect flows with openid-client as the relying party', () => {
     assert.equal(info.email_verified, false);
   });
 
+  test('the profile scope gives the name claim, built from the first and last names', async () => {
+    const named = await registerUser(
+      provider.built.domain,
+      { email: 'ada@example.com', password: 'correct horse named', firstName: 'Ada', lastName: 'Lovelace' },
+      'test',
+    );
+    const { tokens } = await signIn(provider, config, { email: 'ada@example.com', password: 'correct horse named' });
+    // conformIdTokenClaims: with an access token issued, profile claims come from userinfo only.
+    assert.equal(tokens.claims()!.name, undefined);
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, named.id);
+    assert.equal(info.name, 'Ada Lovelace');
+    assert.equal(info.given_name, 'Ada');
+    assert.equal(info.family_name, 'Lovelace');
+    // Without the profile scope, no name.
+    const { tokens: narrow } = await signIn(
+      provider,
+      config,
+      { email: 'ada@example.com', password: 'correct horse named' },
+      { scope: 'openid email' },
+    );
+    const narrowInfo = await oidc.fetchUserInfo(config, narrow.access_token, named.id);
+    assert.equal(narrowInfo.name, undefined);
+    assert.equal(narrowInfo.email, 'ada@example.com');
+  });
+
   test('an access token for a resource server is an RFC 9068 JWT with roles and permissions', async () => {
     const { tokens } = await signIn(provider, config, user, { resource: filmsResource });
     const header = decodeProtectedHeader(tokens.access_token);
@@ -72,6 +98,34 @@ describe('OpenID Connect flows with openid-client as the relying party', () => {
     assert.ok((payload.permissions as string[]).includes('pro_read'));
     assert.ok((payload.permissions as string[]).includes('can_view_file'));
     assert.ok(payload.exp! - payload.iat! === 30 * 60);
+  });
+
+  test('a permission bound to another resource stays out of this resource’s token; global ones are in', async () => {
+    const musicResource = 'http://music.test';
+    await provider.built.domain.resources.create(musicResource, 'Music');
+    const { access } = provider.built.domain;
+    await access.createPermission({ name: 'music:play', resource: musicResource });
+    await access.createPermission({ name: 'films:rate', resource: filmsResource });
+    await access.createPermission({ name: 'everywhere:read' });
+    const listener = await createUser(provider);
+    for (const name of ['music:play', 'films:rate', 'everywhere:read']) {
+      await access.grantPermissionToUser(listener.id, name);
+    }
+    const permissionsFor = async (resource: string) => {
+      const { tokens } = await signIn(provider, config, listener, { resource });
+      const payload = decodeJwt(tokens.access_token);
+      assert.equal(payload.aud, resource);
+      return payload.permissions as string[];
+    };
+    const films = await permissionsFor(filmsResource);
+    assert.ok(!films.includes('music:play'), 'bound to the music resource');
+    assert.ok(films.includes('films:rate'));
+    assert.ok(films.includes('everywhere:read'));
+    assert.ok(films.includes('can_view_file'), 'global permissions of the user role');
+    const music = await permissionsFor(musicResource);
+    assert.ok(music.includes('music:play'));
+    assert.ok(!music.includes('films:rate'));
+    assert.ok(music.includes('everywhere:read'));
   });
 
   test('refresh tokens rotate, and reusing an old one revokes the whole grant', async () => {
@@ -250,6 +304,27 @@ describe('OpenID Connect flows with openid-client as the relying party', () => {
     });
     const { response: signInPage } = await agent.follow(again.toString(), provider.url);
     assert.match(await signInPage.text(), /<h1 id="page-title">Sign in<\/h1>/);
+  });
+
+  test('an expired refresh token is refused with invalid_grant', async () => {
+    const short = await startProvider(stores, { REFRESH_TOKEN_TTL: '1' });
+    try {
+      const shortConfig = await discover(short, client.client_id, client.client_secret);
+      const { tokens } = await signIn(short, shortConfig, user);
+      assert.ok(tokens.refresh_token);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await assert.rejects(
+        oidc.refreshTokenGrant(shortConfig, tokens.refresh_token),
+        (error: oidc.ResponseBodyError) => {
+          assert.equal(error.status, 400);
+          assert.equal(error.error, 'invalid_grant');
+          return true;
+        },
+      );
+      assert.equal((await oidc.tokenIntrospection(shortConfig, tokens.refresh_token)).active, false);
+    } finally {
+      await short.stop();
+    }
   });
 
   test('expired access tokens are refused at userinfo', async () => {

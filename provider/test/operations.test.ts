@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
+import { ConfigError } from '@usher/platform';
+import { loadProviderConfig } from '../src/config.ts';
 import { purgeExpiredPayloads } from '../src/oidc/adapter.ts';
 import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
 import { createUser, createWebClient, discover, filmsResource, signIn } from './fixtures.ts';
@@ -56,6 +58,46 @@ describe('operations: health, metrics, limits, secrets at rest, large tokens', (
     assert.match(text, /usher_sign_ins_total\{method="password",result="success"\} [1-9]/);
     assert.match(text, /usher_tokens_issued_total\{grant_type="authorization_code"\} [1-9]/);
     assert.match(text, /usher_http_request_duration_seconds_bucket/);
+  });
+
+  test('/metrics counts errors by where they happened and their code', async () => {
+    const client = await createWebClient(provider);
+    const errorsOf = async () => {
+      const text = await (await fetch(new URL('/metrics', provider.url))).text();
+      const line = text
+        .split('\n')
+        .find(
+          (entry) =>
+            /^usher_errors_total\{/.test(entry) &&
+            entry.includes('kind="grant.error"') &&
+            entry.includes('error="invalid_grant"'),
+        );
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const before = await errorsOf();
+    const response = await fetch(new URL('/token', provider.url), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'no-such-token' }).toString(),
+    });
+    assert.equal(response.status, 400);
+    assert.equal(((await response.json()) as { error: string }).error, 'invalid_grant');
+    assert.equal(await errorsOf(), before + 1);
+  });
+
+  test('a key poll interval over 5 s is refused, naming the variable', () => {
+    assert.throws(
+      () => loadProviderConfig({ KEY_POLL_INTERVAL_MS: '60000' }),
+      (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /KEY_POLL_INTERVAL_MS: must be at most 5000/);
+        return true;
+      },
+    );
+    assert.equal(loadProviderConfig({ KEY_POLL_INTERVAL_MS: '5000' }).KEY_POLL_INTERVAL_MS, 5000);
   });
 
   test('private signing keys and client secrets are encrypted at rest when a secret is configured', async () => {

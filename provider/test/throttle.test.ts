@@ -58,11 +58,38 @@ describe(`rate limits (${storeMode === 'real' ? 'Redis' : 'in-process'})`, () =>
     assert.equal((await fresh.beforeSignIn('a@example.com', '10.0.0.9')).delayMs, 0);
   });
 
-  test('failures from one IP across many accounts lock that IP', async () => {
+  test('failures from one IP across many accounts add a gentle growing delay, then lock that IP', async () => {
     const throttle = createThrottle(config, open());
-    for (let i = 0; i < 8; i += 1) await throttle.signInFailed(`user${i}@example.com`, '10.1.1.1');
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      // A new account each time: no account counter ever passes 1, so any delay is the IP's.
+      const verdict = await throttle.beforeSignIn(`user${i}@example.com`, '10.1.1.1');
+      assert.equal(verdict.allowed, true);
+      delays.push(verdict.delayMs);
+      await throttle.signInFailed(`user${i}@example.com`, '10.1.1.1');
+    }
+    // Free for the first half of the IP budget (8), then climbing towards 2 s.
+    assert.deepEqual(delays, [0, 0, 0, 0, 0, 500, 1000, 1500]);
     assert.equal((await throttle.beforeSignIn('fresh@example.com', '10.1.1.1')).allowed, false);
-    assert.equal((await throttle.beforeSignIn('fresh@example.com', '10.1.1.2')).allowed, true);
+    const elsewhere = await throttle.beforeSignIn('fresh@example.com', '10.1.1.2');
+    assert.deepEqual([elsewhere.allowed, elsewhere.delayMs], [true, 0]);
+  });
+
+  test('the longer of the account and IP delays applies; the IP’s nears 2 s just before its lockout', async () => {
+    const throttle = createThrottle(
+      loadProviderConfig({ RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '50', RATE_LIMIT_SIGNIN_FAILURES_PER_IP: '40' }),
+      open(),
+    );
+    for (let i = 0; i < 39; i += 1) await throttle.signInFailed(`spray${i}@example.com`, '10.4.4.4');
+    // 19 failures past the free 20 of 40: 2000 * 19 / 20.
+    assert.equal((await throttle.beforeSignIn('new@example.com', '10.4.4.4')).delayMs, 1900);
+    for (let i = 0; i < 5; i += 1) await throttle.signInFailed('target@example.com', '10.4.4.5');
+    // Five failures on one account (1 s) outweigh that IP's five (free)...
+    assert.equal((await throttle.beforeSignIn('target@example.com', '10.4.4.5')).delayMs, 1000);
+    // ...and the busy IP's 1.9 s outweighs the account's 1 s.
+    assert.equal((await throttle.beforeSignIn('target@example.com', '10.4.4.4')).delayMs, 1900);
+    await throttle.signInFailed('new@example.com', '10.4.4.4');
+    assert.equal((await throttle.beforeSignIn('new@example.com', '10.4.4.4')).allowed, false);
   });
 
   test('registrations, password changes and refreshes have their own budgets', async () => {

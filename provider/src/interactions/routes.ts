@@ -195,7 +195,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
 
   router.post('/confirm', parseForm, collectForm, loadInteraction, requireCsrf, requirePrompt('consent'), grantConsent);
 
-  router.get('/abort', loadInteraction, async (ctx) => {
+  // A POST with the CSRF token: a cross-site link or form cannot cancel someone's sign-in.
+  router.post('/abort', parseForm, collectForm, loadInteraction, requireCsrf, async (ctx) => {
     await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in' }, false);
   });
 

@@ -18,9 +18,25 @@ async function consumed(limit: RateLimiterAbstract | null, key: string): Promise
   return limit ? limit.get(key) : null;
 }
 
+/** One account being guessed: free for the first three failures, then doubling up to 4 s. */
+function accountDelayMs(failures: number): number {
+  return failures < 3 ? 0 : Math.min(4000, 250 * 2 ** (failures - 3));
+}
+
 /**
- * Rate limits on anything guessable: failed sign-ins per account and per IP (with a progressive
- * delay before the lockout), registrations per IP, password changes per account and refresh-token
+ * One IP failing across many accounts (credential stuffing): free for the first half of the IP's
+ * budget, so people behind one shared NAT who mistype now and then never wait, then a linear climb
+ * towards 2 s at the lockout.
+ */
+function addressDelayMs(failures: number, limit: number): number {
+  const free = Math.floor(limit / 2);
+  if (limit <= 0 || failures <= free) return 0;
+  return Math.min(2000, Math.round((2000 * (failures - free)) / (limit - free)));
+}
+
+/**
+ * Rate limits on anything guessable: failed sign-ins per account and per IP (each with a progressive
+ * delay before the lockout; the longer of the two applies), registrations per IP, password changes per account and refresh-token
  * grants per IP. Redis-backed when configured, so all instances share the counters. A limit of 0
  * switches that limit off.
  */
@@ -63,9 +79,10 @@ export function createThrottle(config: ProviderConfig, store: KeyValueStore) {
           return { allowed: false, retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000), delayMs: 0 };
         }
       }
-      // Progressive delay: free for the first three failures, then doubling up to 4 s.
-      const failures = account?.consumedPoints ?? 0;
-      const delayMs = failures < 3 ? 0 : Math.min(4000, 250 * 2 ** (failures - 3));
+      const delayMs = Math.max(
+        accountDelayMs(account?.consumedPoints ?? 0),
+        addressDelayMs(address?.consumedPoints ?? 0, config.RATE_LIMIT_SIGNIN_FAILURES_PER_IP),
+      );
       return { ...allow, delayMs };
     },
 

@@ -6,6 +6,16 @@ export interface UpstreamButton {
   url: string;
 }
 
+/**
+ * Cancelling is a POST with the CSRF token, not a link: a link would let any site cancel a sign-in
+ * in progress by sending the browser to it. A link-looking button keeps it usable without script.
+ */
+function abortForm(action: string, csrf: string, label: string) {
+  return html`<form method="post" action="${action}" class="inline">
+    ${csrfInput(csrf)}<button type="submit" class="link">${label}</button>
+  </form>`;
+}
+
 export function signInPage(input: {
   action: string;
   csrf: string;
@@ -39,9 +49,9 @@ export function signInPage(input: {
               </ul>`
           : null
       }
-      <p class="links">
-        <a href="${input.registerUrl}">Create an account</a> · <a href="${input.abortUrl}">Cancel</a>
-      </p>`,
+      <div class="links">
+        <a href="${input.registerUrl}">Create an account</a> · ${abortForm(input.abortUrl, input.csrf, 'Cancel')}
+      </div>`,
   );
 }
 
@@ -100,7 +110,7 @@ export function consentPage(input: {
         ${csrfInput(input.csrf)}
         <button type="submit" class="primary">Allow</button>
       </form>
-      <p class="links"><a href="${input.abortUrl}">Deny</a></p>`,
+      <div class="links">${abortForm(input.abortUrl, input.csrf, 'Deny')}</div>`,
   );
 }
 
