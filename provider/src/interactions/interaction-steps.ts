@@ -127,12 +127,17 @@ export function createInteractionSteps(deps: {
     };
   }
 
+  /**
+   * Records the result on the interaction loaded at the start of this request and sends the browser
+   * back to the authorization endpoint. It is what oidc-provider's interactionResult does, minus
+   * the second read of the interaction: one database round trip less on every sign-in.
+   */
   async function finish(ctx: Context, result: InteractionResults, merge: boolean) {
-    const redirectTo = await holder.current.interactionResult(ctx.req, ctx.res, result, {
-      mergeWithLastSubmission: merge,
-    });
+    const { interaction } = state(ctx);
+    interaction.result = merge && !('error' in result) ? { ...interaction.lastSubmission, ...result } : result;
+    await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
     ctx.status = 303;
-    ctx.redirect(redirectTo);
+    ctx.redirect(interaction.returnTo);
   }
 
   function showSignIn(ctx: Context, options: { email?: string; error?: string; status?: number } = {}) {
