@@ -12,8 +12,8 @@ import {
   type TestStores,
   pastClaimsChangeLead,
 } from './harness.ts';
-import { createUser } from './fixtures.ts';
-import { call, machineToken, userToken } from './admin-fixtures.ts';
+import { createUser, discover, filmsResource } from './fixtures.ts';
+import { call, expectProblems, machineToken, userToken, type BadInputCase } from './admin-fixtures.ts';
 
 const spec = parse(readFileSync(new URL('../openapi/admin-api.yaml', import.meta.url), 'utf8')) as {
   paths: Record<string, Record<string, { security?: unknown[]; tags?: string[] }>>;
@@ -270,6 +270,106 @@ describe('admin API: permissions, roles and grants', () => {
     assert.equal((await call(provider, 'GET', `${base}/permissions`, { token: admin })).body.length, 1);
     const none = await call(provider, 'DELETE', `${base}/permissions/pro_read`, { token: admin });
     assert.deepEqual(none.body, []);
+    // Taking away an existing role or permission the user does not hold: the same 200 and list.
+    const notHeld = await call(provider, 'DELETE', `${base}/roles/trial`, { token: admin });
+    assert.deepEqual([notHeld.status, (notHeld.body as { name: string }[]).map((r) => r.name)], [200, ['user']]);
+    assert.deepEqual((await call(provider, 'DELETE', `${base}/permissions/pro_read`, { token: admin })).body, []);
+  });
+
+  test('bad input and unknown names: 400, 404 and 409 problems naming the field', async () => {
+    const long = (n: number) => 'x'.repeat(n);
+    const unknownUser = '00000000-0000-4000-8000-000000000000';
+    const base = `/api/v1/users/${user.id}`;
+    const cases: BadInputCase[] = [
+      // roles
+      { method: 'POST', path: '/api/v1/roles', body: {}, status: 400, field: 'name' },
+      { method: 'POST', path: '/api/v1/roles', body: { name: long(81) }, status: 400, field: 'name' },
+      { method: 'POST', path: '/api/v1/roles', body: { name: ' padded' }, status: 400, field: 'name' },
+      {
+        method: 'POST',
+        path: '/api/v1/roles',
+        body: { name: 'ok', description: long(257) },
+        status: 400,
+        field: 'description',
+      },
+      { method: 'POST', path: '/api/v1/roles', body: { name: 'subscriber' }, status: 409, field: 'name' },
+      { method: 'GET', path: '/api/v1/roles/nope', status: 404, field: 'role' },
+      { method: 'PATCH', path: '/api/v1/roles/nope', body: { description: 'x' }, status: 404, field: 'role' },
+      { method: 'PATCH', path: '/api/v1/roles/subscriber', body: { name: 7 }, status: 400, field: 'name' },
+      { method: 'PATCH', path: '/api/v1/roles/subscriber', body: { name: 'admin' }, status: 409, field: 'name' },
+      { method: 'DELETE', path: '/api/v1/roles/nope', status: 404, field: 'role' },
+      {
+        method: 'POST',
+        path: '/api/v1/roles/nope/permissions',
+        body: { name: 'pro_read' },
+        status: 404,
+        field: 'role',
+      },
+      { method: 'POST', path: '/api/v1/roles/trial/permissions', body: {}, status: 400, field: 'name' },
+      { method: 'POST', path: '/api/v1/roles/trial/permissions', body: { name: 'nope' }, status: 404, field: 'name' },
+      { method: 'DELETE', path: '/api/v1/roles/trial/permissions/nope', status: 404, field: 'permission' },
+      { method: 'DELETE', path: '/api/v1/roles/nope/permissions/pro_read', status: 404, field: 'role' },
+      // permissions
+      {
+        method: 'POST',
+        path: '/api/v1/permissions',
+        body: { name: 'ok_p', description: 5 },
+        status: 400,
+        field: 'description',
+      },
+      { method: 'GET', path: '/api/v1/permissions/nope', status: 404, field: 'permission' },
+      { method: 'PATCH', path: '/api/v1/permissions/nope', body: {}, status: 404, field: 'permission' },
+      {
+        method: 'PATCH',
+        path: '/api/v1/permissions/pro_read',
+        body: { description: long(257) },
+        status: 400,
+        field: 'description',
+      },
+      {
+        method: 'PATCH',
+        path: '/api/v1/permissions/pro_read',
+        body: { resource: 'not a uri' },
+        status: 400,
+        field: 'resource',
+      },
+      {
+        method: 'PATCH',
+        path: '/api/v1/permissions/pro_read',
+        body: { resource: 'ftp://films.test' },
+        status: 400,
+        field: 'resource',
+      },
+      {
+        method: 'PATCH',
+        path: '/api/v1/permissions/pro_read',
+        body: { resource: 'http://films.test/#x' },
+        status: 400,
+        field: 'resource',
+      },
+      { method: 'DELETE', path: '/api/v1/permissions/nope', status: 404, field: 'permission' },
+      // a user's roles and direct permissions
+      { method: 'POST', path: `${base}/permissions`, body: {}, status: 400, field: 'name' },
+      { method: 'POST', path: `${base}/permissions`, body: { name: 'nope' }, status: 404, field: 'name' },
+      { method: 'POST', path: `${base}/roles`, body: { name: 'nope' }, status: 404, field: 'name' },
+      { method: 'DELETE', path: `${base}/roles/nope`, status: 404, field: 'role' },
+      { method: 'DELETE', path: `${base}/permissions/nope`, status: 404, field: 'permission' },
+      {
+        method: 'POST',
+        path: '/api/v1/users/not-a-uuid/permissions',
+        body: { name: 'pro_read' },
+        status: 400,
+        field: 'user_id',
+      },
+      { method: 'GET', path: `/api/v1/users/${unknownUser}/permissions`, status: 404, field: 'user_id' },
+      { method: 'DELETE', path: `/api/v1/users/${unknownUser}/roles/user`, status: 404, field: 'user_id' },
+      { method: 'DELETE', path: `/api/v1/users/${unknownUser}/permissions/pro_read`, status: 404, field: 'user_id' },
+    ];
+    await expectProblems(provider, admin, cases);
+    // Nothing was written by any of them.
+    assert.equal(await provider.db.knex('roles').where({ name: 'ok' }).first(), undefined);
+    assert.equal(await provider.db.knex('permissions').where({ name: 'ok_p' }).first(), undefined);
+    assert.equal((await call(provider, 'GET', '/api/v1/permissions/pro_read', { token: admin })).body.resource, null);
   });
 
   test('a grant reaches the next token and emits a revocation event for the subject', async () => {
@@ -350,5 +450,174 @@ describe('admin API: permissions, roles and grants', () => {
     }
     assert.equal(await provider.db.knex('roles').where({ name: 'nul-role' }).first(), undefined);
     assert.equal(await provider.db.knex('clients').where({ client_id: 'nul-client' }).first(), undefined);
+  });
+});
+
+describe('admin API: contract rules (revocation, order, audiences)', () => {
+  let stores: TestStores;
+  let provider: RunningProvider;
+  let admin: string;
+
+  before(async () => {
+    stores = await createTestStores();
+    provider = await startProvider(stores);
+    await provider.built.domain.resources.upsert(filmsResource, 'Films');
+    admin = await machineToken(provider, ['permissions_admin']);
+  });
+
+  after(async () => {
+    await provider?.stop();
+    await stores?.dispose();
+  });
+
+  const claimsEvents = async (subject: string) =>
+    ((await provider.db.knex('security_events').where({ subject }).pluck('event_type')) as string[]).filter((type) =>
+      type.endsWith('/token-claims-change'),
+    ).length;
+  const names = (body: unknown) => (body as { name: string }[]).map((item) => item.name);
+
+  test('deleting a permission removes it from every role, user and client, and retires their tokens', async () => {
+    const post = (path: string, body: unknown) => call(provider, 'POST', `/api/v1${path}`, { token: admin, body });
+    assert.equal((await post('/permissions', { name: 'doomed' })).status, 201);
+    assert.equal((await post('/roles', { name: 'doomed_role' })).status, 201);
+    await post('/roles/doomed_role/permissions', { name: 'doomed' });
+    await post('/roles/subscriber/permissions', { name: 'doomed' });
+    const viaRole = await createUser(provider, { roles: ['doomed_role'] });
+    const direct = await createUser(provider);
+    await post(`/users/${direct.id}/permissions`, { name: 'doomed' });
+    const machine = await post('/clients', {
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      permissions: ['doomed'],
+    });
+    const clientId = machine.body.client_id as string;
+    const bystander = await createUser(provider, { roles: ['trial'] });
+    const before = await Promise.all([viaRole.id, direct.id, clientId, bystander.id].map(claimsEvents));
+
+    assert.equal((await call(provider, 'DELETE', '/api/v1/permissions/doomed', { token: admin })).status, 204);
+    const after = await Promise.all([viaRole.id, direct.id, clientId, bystander.id].map(claimsEvents));
+    assert.deepEqual(
+      after.map((count, i) => count - before[i]!),
+      [1, 1, 1, 0],
+    );
+    const role = await call(provider, 'GET', '/api/v1/roles/doomed_role', { token: admin });
+    assert.deepEqual(role.body.permissions, []);
+    assert.ok(
+      !names((await call(provider, 'GET', '/api/v1/roles/subscriber', { token: admin })).body.permissions).includes(
+        'doomed',
+      ),
+    );
+    assert.deepEqual(
+      (await call(provider, 'GET', `/api/v1/users/${direct.id}/permissions`, { token: admin })).body,
+      [],
+    );
+    assert.deepEqual(
+      (await call(provider, 'GET', `/api/v1/clients/${clientId}`, { token: admin })).body.permissions,
+      [],
+    );
+    const audit = await provider.db.knex('audit_events').where({ action: 'permission.deleted' }).first();
+    assert.equal(audit.data.before.name, 'doomed');
+  });
+
+  test('a role’s attach, detach, rename and deletion each retire its holders’ tokens; a description does not', async () => {
+    const call_ = (method: string, path: string, body?: unknown) =>
+      call(provider, method, `/api/v1${path}`, { token: admin, ...(body === undefined ? {} : { body }) });
+    assert.equal((await call_('POST', '/roles', { name: 'evented' })).status, 201);
+    const holder = await createUser(provider, { roles: ['evented'] });
+    const other = await createUser(provider);
+    const steps: [string, () => Promise<{ status: number }>, number][] = [
+      ['attach', () => call_('POST', '/roles/evented/permissions', { name: 'pro_read' }), 1],
+      ['attach again (no change)', () => call_('POST', '/roles/evented/permissions', { name: 'pro_read' }), 0],
+      ['describe', () => call_('PATCH', '/roles/evented', { description: 'Now described' }), 0],
+      ['detach', () => call_('DELETE', '/roles/evented/permissions/pro_read'), 1],
+      ['detach again (absent)', () => call_('DELETE', '/roles/evented/permissions/pro_read'), 0],
+      ['rename', () => call_('PATCH', '/roles/evented', { name: 'evented_2' }), 1],
+      ['delete', () => call_('DELETE', '/roles/evented_2'), 1],
+    ];
+    for (const [label, step, expected] of steps) {
+      const [holderBefore, otherBefore] = [await claimsEvents(holder.id), await claimsEvents(other.id)];
+      assert.ok([200, 204].includes((await step()).status), label);
+      assert.equal((await claimsEvents(holder.id)) - holderBefore, expected, label);
+      assert.equal((await claimsEvents(other.id)) - otherBefore, 0, label);
+    }
+    assert.deepEqual(
+      (await call_('GET', `/users/${holder.id}/roles`)).body.map((role: { name: string }) => role.name),
+      ['user'],
+    );
+  });
+
+  test('roles and permissions are listed in code-unit order, whatever the database collation', async () => {
+    // Make the columns sort by a locale when this PostgreSQL has ICU: 'a.y' then sorts before 'B_x'.
+    const { knex } = provider.db;
+    const icu = await knex('pg_collation').where({ collname: 'und-x-icu' }).first();
+    if (icu) {
+      for (const table of ['permissions', 'roles'])
+        await knex.raw(`alter table ${table} alter column name type varchar(80) collate "und-x-icu"`);
+    }
+    for (const name of ['B_x', 'a.y', 'A-z']) {
+      assert.equal((await call(provider, 'POST', '/api/v1/permissions', { token: admin, body: { name } })).status, 201);
+      assert.equal((await call(provider, 'POST', '/api/v1/roles', { token: admin, body: { name } })).status, 201);
+    }
+    for (const name of ['B_x', 'a.y', 'A-z']) {
+      const attached = await call(provider, 'POST', '/api/v1/roles/A-z/permissions', { token: admin, body: { name } });
+      assert.equal(attached.status, 200);
+    }
+    const sorted = (list: string[]) => [...list].sort();
+    const permissions = names((await call(provider, 'GET', '/api/v1/permissions', { token: admin })).body);
+    const roles = await call(provider, 'GET', '/api/v1/roles', { token: admin });
+    for (const list of [permissions, names(roles.body)]) {
+      assert.deepEqual(list, sorted(list));
+      assert.deepEqual(
+        list.filter((name) => ['B_x', 'a.y', 'A-z'].includes(name)),
+        ['A-z', 'B_x', 'a.y'],
+      );
+    }
+    const attached = roles.body.find((role: { name: string }) => role.name === 'A-z').permissions;
+    assert.deepEqual(names(attached), ['A-z', 'B_x', 'a.y']);
+    const detail = await call(provider, 'GET', '/api/v1/roles/A-z', { token: admin });
+    assert.deepEqual(names(detail.body.permissions), ['A-z', 'B_x', 'a.y']);
+  });
+
+  test('all_all alone is enough for the admin API, for a client', async () => {
+    const root = await machineToken(provider, ['all_all']);
+    assert.deepEqual(decodeJwt(root).permissions, ['all_all']);
+    assert.equal((await call(provider, 'GET', '/api/v1/roles', { token: root })).status, 200);
+    const created = await call(provider, 'POST', '/api/v1/roles', { token: root, body: { name: 'made_by_root' } });
+    assert.equal(created.status, 201);
+    const audit = await provider.db
+      .knex('audit_events')
+      .where({ action: 'role.created', target: created.body.uuid })
+      .first();
+    assert.match(audit.actor, /^client:/);
+  });
+
+  test('a valid token for another audience (a resource server) is refused 401', async () => {
+    const { domain } = provider.built;
+    const machine = await domain.clients.create({
+      client_name: 'Films importer',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+    await domain.access.grantPermissionToClient(machine.client_id, 'permissions_admin');
+    const config = await discover(
+      provider,
+      machine.client_id,
+      machine.client_secret!,
+      oidc.ClientSecretPost(machine.client_secret!),
+    );
+    const films = (await oidc.clientCredentialsGrant(config, { resource: filmsResource })).access_token;
+    const claims = decodeJwt(films);
+    assert.equal(claims.aud, filmsResource);
+    assert.ok((claims.permissions as string[]).includes('permissions_admin'));
+    const answer = await call(provider, 'GET', '/api/v1/roles', { token: films });
+    assert.equal(answer.status, 401);
+    assert.match(answer.headers.get('www-authenticate')!, /error="invalid_token"/);
+    assert.match(answer.headers.get('content-type')!, /^application\/problem\+json/);
+    // The same client, asking for the admin audience, is let in: the audience was the only fault.
+    const own = (await oidc.clientCredentialsGrant(config, { resource: provider.config.adminAudience })).access_token;
+    assert.equal((await call(provider, 'GET', '/api/v1/roles', { token: own })).status, 200);
   });
 });

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import type { RunningProvider } from './harness.ts';
 import { createWebClient, discover, signIn } from './fixtures.ts';
@@ -66,4 +67,29 @@ export async function call<T = any>(
     // not JSON: the raw text
   }
   return { status: response.status, headers: response.headers, body: body as T };
+}
+
+/** One bad request: what is sent, the status expected and the field its problem must name. */
+export interface BadInputCase {
+  method: string;
+  path: string;
+  status: number;
+  field: string;
+  body?: unknown;
+}
+
+/** Sends each case; every answer is problem+json with that status, naming the field in `errors`. */
+export async function expectProblems(provider: RunningProvider, token: string, cases: BadInputCase[]) {
+  for (const { method, path, status, field, body } of cases) {
+    const label = `${method} ${path} ${body === undefined ? '' : JSON.stringify(body).slice(0, 80)}`;
+    const answer = await call<{ status: number; errors?: { field: string }[] }>(provider, method, path, {
+      token,
+      ...(body === undefined ? {} : { body }),
+    });
+    assert.equal(answer.status, status, label);
+    assert.match(answer.headers.get('content-type') ?? '', /^application\/problem\+json/, label);
+    assert.equal(answer.body.status, status, label);
+    const fields = (answer.body.errors ?? []).map((error) => error.field);
+    assert.ok(fields.includes(field), `${label}: names ${field}, not ${JSON.stringify(fields)}`);
+  }
 }

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
 import { createUser, filmsResource } from './fixtures.ts';
-import { call, machineToken, userToken } from './admin-fixtures.ts';
+import { call, expectProblems, machineToken, userToken, type BadInputCase } from './admin-fixtures.ts';
 
 describe('admin API: users, self-service, clients, keys, audit', () => {
   let stores: TestStores;
@@ -116,6 +116,9 @@ describe('admin API: users, self-service, clients, keys, audit', () => {
     assert.equal((await call(provider, 'GET', '/api/v1/users/me', { token: admin })).status, 403);
   });
 
+  const validation = (token: string) =>
+    call(provider, 'GET', '/api/v1/auth_token/validation', { token }).then((answer) => [answer.status, answer.body]);
+
   test('password change: wrong old password 400; success ends the other sessions only', async () => {
     const me = await createUser(provider);
     const first = await userToken(provider, me);
@@ -129,11 +132,17 @@ describe('admin API: users, self-service, clients, keys, audit', () => {
     });
     assert.equal(wrong.status, 400);
     assert.equal(wrong.body.errors[0].field, 'old_password');
-    const changed = await call(provider, 'POST', `/api/v1/users/${me.id}/password`, {
+    const weak = await call(provider, 'POST', '/api/v1/users/me/password', {
+      token: second.token,
+      body: { old_password: me.password, new_password: 'password' },
+    });
+    assert.deepEqual([weak.status, weak.body.errors[0].field], [400, 'new_password']);
+    const changed = await call(provider, 'POST', '/api/v1/users/me/password', {
       token: second.token,
       body: { old_password: me.password, new_password: 'another long secret' },
     });
     assert.equal(changed.status, 200);
+    assert.deepEqual(Object.keys(changed.body).sort(), ['email', 'first_name', 'last_name', 'uuid']);
     assert.equal(changed.body.uuid, me.id);
     const left = (
       await provider.built.domain
@@ -142,10 +151,227 @@ describe('admin API: users, self-service, clients, keys, audit', () => {
         .whereRaw(`payload->>'accountId' = ?`, [me.id])
     ).length;
     assert.equal(left, 1);
+    // The other session is over: its access token is revoked and its refresh token gone.
+    assert.deepEqual(await validation(first.token), [401, { msg: 'Token has been revoked' }]);
     await assert.rejects(oidc.refreshTokenGrant(first.config, first.tokens.refresh_token ?? 'none'));
+    // The session the change came from keeps working: its token and its refresh token.
+    assert.deepEqual(await validation(second.token), [200, { msg: 'Token is valid' }]);
+    assert.equal((await call(provider, 'GET', '/api/v1/users/me', { token: second.token })).status, 200);
+    const refreshed = await oidc.refreshTokenGrant(second.config, second.tokens.refresh_token!, {
+      resource: provider.config.adminAudience,
+    });
+    assert.deepEqual(await validation(refreshed.access_token), [200, { msg: 'Token is valid' }]);
     const types = await eventsOf(me.id);
-    assert.ok(types.some((t) => t.endsWith('credential-change')));
     assert.ok(types.some((t) => t.endsWith('session-revoked')));
+    assert.ok(!types.some((t) => t.endsWith('credential-change')), 'no subject-wide event: it would end this session');
+    assert.equal(
+      (await provider.db.knex('audit_events').where({ action: 'user.password_changed', target: me.id }).first()).data
+        .signed_out,
+      'others',
+    );
+    // An administrator setting the password ends everything, the session above included.
+    const set = await call(provider, 'PUT', `/api/v1/users/${me.id}/password`, {
+      token: admin,
+      body: { new_password: 'set by an admin 123' },
+    });
+    assert.equal(set.status, 200);
+    assert.deepEqual(await validation(refreshed.access_token), [401, { msg: 'Token has been revoked' }]);
+    await assert.rejects(oidc.refreshTokenGrant(second.config, refreshed.refresh_token ?? 'none'));
+    assert.ok((await eventsOf(me.id)).some((t) => t.endsWith('credential-change')));
+  });
+
+  test('self-service: profile answers like GET, logins newest first, ending a session, unlinking', async () => {
+    const me = await createUser(provider);
+    const someone = await createUser(provider);
+    const other = await userToken(provider, me);
+    const { token } = await userToken(provider, me);
+    const patched = await call(provider, 'PATCH', '/api/v1/users/me', { token, body: { last_name: 'Lovelace' } });
+    assert.equal(patched.status, 200);
+    const got = await call(provider, 'GET', '/api/v1/users/me', { token });
+    assert.deepEqual(patched.body, got.body);
+    assert.equal(got.body.last_name, 'Lovelace');
+    assert.ok(Array.isArray(got.body.roles) && Array.isArray(got.body.permissions));
+    await expectProblems(provider, token, [
+      { method: 'PATCH', path: '/api/v1/users/me', body: { email: someone.email }, status: 409, field: 'email' },
+      { method: 'PATCH', path: '/api/v1/users/me', body: { email: 'not an email' }, status: 400, field: 'email' },
+      {
+        method: 'PATCH',
+        path: '/api/v1/users/me',
+        body: { first_name: 'x'.repeat(101) },
+        status: 400,
+        field: 'first_name',
+      },
+      { method: 'DELETE', path: '/api/v1/users/me/sessions/nope', status: 404, field: 'session_id' },
+      { method: 'DELETE', path: '/api/v1/users/me/identities/not-a-uuid', status: 404, field: 'identity_id' },
+    ]);
+    assert.equal((await call(provider, 'GET', '/api/v1/users/me', { token })).body.email, me.email.toLowerCase());
+
+    // Sign-in history, newest first (a failed attempt comes last in time).
+    await assert.rejects(userToken(provider, { email: me.email, password: 'not the password' }));
+    const logins = (await call(provider, 'GET', '/api/v1/users/me/logins', { token })).body.logins as {
+      time: string;
+      result: string;
+    }[];
+    assert.ok(logins.length >= 3);
+    assert.notEqual(logins[0]!.result, 'success');
+    const times = logins.map((login) => Date.parse(login.time));
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+    );
+
+    // Ending the other session: 204, its refresh token fails, the list shrinks; this one lives on.
+    const sessions = (await call(provider, 'GET', '/api/v1/users/me/sessions', { token })).body.sessions as {
+      id: string;
+      current: boolean;
+    }[];
+    const otherSession = sessions.find((session) => !session.current)!;
+    const ended = await call(provider, 'DELETE', `/api/v1/users/me/sessions/${otherSession.id}`, { token });
+    assert.equal(ended.status, 204);
+    await assert.rejects(oidc.refreshTokenGrant(other.config, other.tokens.refresh_token ?? 'none'));
+    assert.deepEqual(await validation(other.token), [401, { msg: 'Token has been revoked' }]);
+    const remaining = (await call(provider, 'GET', '/api/v1/users/me/sessions', { token })).body.sessions;
+    assert.deepEqual(
+      remaining.map((session: { current: boolean }) => session.current),
+      [true],
+    );
+
+    // Linked identities: one may go while another way to sign in is left; the last one may not.
+    const [first, second] = await provider.db
+      .knex('identities')
+      .insert([
+        { user_id: me.id, provider: 'google', subject: `g-${me.id}-1`, email: me.email },
+        { user_id: me.id, provider: 'google', subject: `g-${me.id}-2`, email: me.email },
+      ])
+      .returning('id');
+    await provider.db.knex('users').where({ id: me.id }).update({ password_hash: null });
+    const listed = await call(provider, 'GET', '/api/v1/users/me/identities', { token });
+    assert.deepEqual([listed.body.identities.length, listed.body.has_password], [2, false]);
+    const unlinked = await call(provider, 'DELETE', `/api/v1/users/me/identities/${first.id}`, { token });
+    assert.equal(unlinked.status, 204);
+    await expectProblems(provider, token, [
+      { method: 'DELETE', path: `/api/v1/users/me/identities/${second.id}`, status: 409, field: 'identity_id' },
+    ]);
+    assert.deepEqual(
+      (await call(provider, 'GET', '/api/v1/users/me/identities', { token })).body.identities.map(
+        (identity: { uuid: string }) => identity.uuid,
+      ),
+      [second.id],
+    );
+  });
+
+  test('users, explanation, preview and clients: bad input 400, unknown 404, naming the field', async () => {
+    const person = await createUser(provider);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const byId = (id: string) => `/api/v1/users/${id}`;
+    const cases: BadInputCase[] = [];
+    for (const [id, status] of [
+      ['not-a-uuid', 400],
+      [unknown, 404],
+    ] as const) {
+      cases.push(
+        { method: 'GET', path: byId(id), status, field: 'user_id' },
+        { method: 'PATCH', path: byId(id), body: { first_name: 'A' }, status, field: 'user_id' },
+        { method: 'DELETE', path: byId(id), status, field: 'user_id' },
+        { method: 'POST', path: `${byId(id)}/block`, status, field: 'user_id' },
+        { method: 'POST', path: `${byId(id)}/unblock`, status, field: 'user_id' },
+        { method: 'GET', path: `${byId(id)}/logins`, status, field: 'user_id' },
+        { method: 'GET', path: `${byId(id)}/sessions`, status, field: 'user_id' },
+        { method: 'DELETE', path: `${byId(id)}/sessions`, status, field: 'user_id' },
+        { method: 'DELETE', path: `${byId(id)}/sessions/abc`, status, field: 'user_id' },
+        {
+          method: 'PUT',
+          path: `${byId(id)}/password`,
+          body: { new_password: 'a fine new secret' },
+          status,
+          field: 'user_id',
+        },
+        {
+          method: 'GET',
+          path: `${byId(id)}/permission_explanation?permission=pro_read`,
+          status,
+          field: 'user_id',
+        },
+        { method: 'GET', path: `${byId(id)}/token_claims_preview`, status, field: 'user_id' },
+      );
+    }
+    const explain = `${byId(person.id)}/permission_explanation`;
+    cases.push(
+      { method: 'PATCH', path: byId(person.id), body: { email: 'not an email' }, status: 400, field: 'email' },
+      { method: 'PATCH', path: byId(person.id), body: { last_name: 42 }, status: 400, field: 'last_name' },
+      { method: 'PUT', path: `${byId(person.id)}/password`, body: {}, status: 400, field: 'new_password' },
+      { method: 'DELETE', path: `${byId(person.id)}/sessions/abc`, status: 404, field: 'session_id' },
+      { method: 'GET', path: `${explain}?permissions=not-json`, status: 400, field: 'permissions' },
+      {
+        method: 'GET',
+        path: `${explain}?permissions=${encodeURIComponent('{"some":[]}')}`,
+        status: 400,
+        field: 'permissions',
+      },
+      { method: 'GET', path: `${explain}?permission=has%20space`, status: 400, field: 'permission' },
+      {
+        method: 'POST',
+        path: '/api/v1/users',
+        body: { password: 'a long enough secret' },
+        status: 400,
+        field: 'email',
+      },
+      // clients
+      { method: 'GET', path: '/api/v1/clients/has%20space', status: 400, field: 'client_id' },
+      { method: 'GET', path: `/api/v1/clients/${'c'.repeat(256)}`, status: 400, field: 'client_id' },
+      { method: 'DELETE', path: '/api/v1/clients/has%20space', status: 400, field: 'client_id' },
+      {
+        method: 'POST',
+        path: '/api/v1/clients',
+        body: { client_id: 'bad id', grant_types: [] },
+        status: 400,
+        field: 'client_id',
+      },
+      { method: 'POST', path: '/api/v1/clients', body: { permissions: 'pro_read' }, status: 400, field: 'permissions' },
+      { method: 'GET', path: '/api/v1/clients/unknown-client', status: 404, field: 'client_id' },
+      {
+        method: 'PATCH',
+        path: '/api/v1/clients/unknown-client',
+        body: { client_name: 'x' },
+        status: 404,
+        field: 'client_id',
+      },
+      { method: 'DELETE', path: '/api/v1/clients/unknown-client', status: 404, field: 'client_id' },
+      { method: 'POST', path: '/api/v1/clients/unknown-client/secret', status: 404, field: 'client_id' },
+      { method: 'GET', path: '/api/v1/clients/unknown-client/permissions', status: 404, field: 'client_id' },
+      {
+        method: 'POST',
+        path: '/api/v1/clients/unknown-client/permissions',
+        body: { name: 'pro_read' },
+        status: 404,
+        field: 'client_id',
+      },
+      {
+        method: 'DELETE',
+        path: '/api/v1/clients/unknown-client/permissions/pro_read',
+        status: 404,
+        field: 'client_id',
+      },
+    );
+    await expectProblems(provider, admin, cases);
+    const machine = await call(provider, 'POST', '/api/v1/clients', {
+      token: admin,
+      body: { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
+    });
+    const grants = `/api/v1/clients/${machine.body.client_id}/permissions`;
+    await expectProblems(provider, admin, [
+      { method: 'POST', path: grants, body: {}, status: 400, field: 'name' },
+      { method: 'POST', path: grants, body: { name: 'nope' }, status: 404, field: 'name' },
+      { method: 'DELETE', path: `${grants}/nope`, status: 404, field: 'permission' },
+      {
+        method: 'POST',
+        path: '/api/v1/clients',
+        body: { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], permissions: ['nope'] },
+        status: 404,
+        field: 'permissions',
+      },
+    ]);
+    assert.equal((await call(provider, 'GET', byId(person.id), { token: admin })).body.first_name, null);
   });
 
   test('admin: sessions list and revoke, set password, block, unblock, delete', async () => {
@@ -194,8 +420,10 @@ describe('admin API: users, self-service, clients, keys, audit', () => {
   test('an admin cannot block or delete their own account (409)', async () => {
     const root = await createUser(provider, { roles: ['admin'] });
     const { token } = await userToken(provider, root);
-    assert.equal((await call(provider, 'POST', `/api/v1/users/${root.id}/block`, { token })).status, 409);
-    assert.equal((await call(provider, 'DELETE', `/api/v1/users/${root.id}`, { token })).status, 409);
+    await expectProblems(provider, token, [
+      { method: 'POST', path: `/api/v1/users/${root.id}/block`, status: 409, field: 'user_id' },
+      { method: 'DELETE', path: `/api/v1/users/${root.id}`, status: 409, field: 'user_id' },
+    ]);
   });
 
   test('explanation and claims preview', async () => {
@@ -335,5 +563,62 @@ describe('admin API: users, self-service, clients, keys, audit', () => {
     const actor = encodeURIComponent(audit.body.items[0].actor);
     assert.ok((await call(provider, 'GET', `/api/v1/audit_events?actor=${actor}`, { token: admin })).body.total > 1);
     assert.equal((await call(provider, 'GET', '/api/v1/audit_events?since=yesterday', { token: admin })).status, 400);
+    assert.equal((await call(provider, 'GET', '/api/v1/audit_events?until=later', { token: admin })).status, 400);
+    // The rotation and its record are one transaction: they share the transaction's now().
+    const record = await provider.db.knex('audit_events').where({ action: 'keys.rotated' }).first();
+    const activated = await provider.db.knex('signing_keys').where({ kid: rotated.body.activated[0] }).first();
+    assert.equal(record.created_at.getTime(), activated.activated_at.getTime());
+  });
+
+  test('audit: target and until filters, newest first', async () => {
+    const person = await createUser(provider);
+    const base = `/api/v1/users/${person.id}`;
+    await call(provider, 'PATCH', base, { token: admin, body: { first_name: 'One' } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const between = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await call(provider, 'PATCH', base, { token: admin, body: { first_name: 'Two' } });
+    await call(provider, 'POST', `${base}/roles`, { token: admin, body: { name: 'trial' } });
+    const byTarget = await call(provider, 'GET', `/api/v1/audit_events?target=${person.id}`, { token: admin });
+    assert.equal(byTarget.status, 200);
+    const stored = await provider.db.knex('audit_events').where({ target: person.id }).count({ n: '*' }).first();
+    assert.equal(byTarget.body.total, Number(stored!.n));
+    assert.ok(byTarget.body.items.every((item: { target: string }) => item.target === person.id));
+    const types = byTarget.body.items.map((item: { type: string }) => item.type);
+    assert.deepEqual(types.slice(0, 3), ['role.granted', 'user.updated', 'user.updated']);
+    const until = encodeURIComponent(between);
+    const early = await call(provider, 'GET', `/api/v1/audit_events?target=${person.id}&until=${until}`, {
+      token: admin,
+    });
+    assert.ok(early.body.items.every((item: { time: string }) => Date.parse(item.time) <= Date.parse(between)));
+    assert.equal(early.body.total, byTarget.body.total - 2);
+    const late = await call(provider, 'GET', `/api/v1/audit_events?target=${person.id}&since=${until}`, {
+      token: admin,
+    });
+    assert.deepEqual(
+      late.body.items.map((item: { type: string }) => item.type),
+      ['role.granted', 'user.updated'],
+    );
+  });
+
+  test('concurrent client updates each keep the other’s change (the client is read locked)', async () => {
+    const created = await call(provider, 'POST', '/api/v1/clients', {
+      token: admin,
+      body: { client_name: 'Racer', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
+    });
+    const path = `/api/v1/clients/${created.body.client_id}`;
+    const members = ['client_uri', 'policy_uri', 'tos_uri', 'logo_uri'];
+    const answers = await Promise.all(
+      members.map((member) =>
+        call(provider, 'PATCH', path, { token: admin, body: { [member]: `https://example.com/${member}` } }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      members.map(() => 200),
+    );
+    const after = await call(provider, 'GET', path, { token: admin });
+    for (const member of members) assert.equal(after.body[member], `https://example.com/${member}`, member);
+    assert.equal(after.body.client_name, 'Racer');
   });
 });

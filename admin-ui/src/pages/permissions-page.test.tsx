@@ -106,4 +106,76 @@ describe('the permissions page', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Delete permission' }));
     await vi.waitFor(() => expect(api.requests.some((r) => r.method === 'DELETE')).toBe(true));
   });
+
+  test('edits a description: checked before sending, saved, shown in the list; Cancel closes', async () => {
+    let stored = permission('pro_read', 'Subscribers');
+    const api = standInApi({
+      'GET /permissions': () => json(200, [stored]),
+      'PATCH /permissions/pro_read': (request) => {
+        stored = { ...stored, ...(request.body as { description: string | null }) };
+        return json(200, stored);
+      },
+    });
+    render(
+      <AsPage client={api.client}>
+        <PermissionsPage />
+      </AsPage>,
+    );
+    await userEvent.click(await screen.findByRole('button', { name: 'Edit pro_read' }));
+    const editor = screen.getByRole('form', { name: 'Edit pro_read' });
+    const field = within(editor).getByLabelText('New description') as HTMLInputElement;
+    expect(field.value).toBe('Subscribers');
+    await userEvent.clear(field);
+    await userEvent.click(field);
+    await userEvent.paste('d'.repeat(257));
+    await userEvent.click(within(editor).getByRole('button', { name: 'Save description' }));
+    expect(within(editor).getByText('Use at most 256 characters.')).toBeTruthy();
+    expect(api.requests.some((r) => r.method === 'PATCH')).toBe(false);
+    await userEvent.clear(field);
+    await userEvent.type(field, 'Paying subscribers');
+    await userEvent.click(within(editor).getByRole('button', { name: 'Save description' }));
+    expect(await screen.findByText('Description of pro_read saved.')).toBeTruthy();
+    expect(screen.queryByRole('form', { name: 'Edit pro_read' })).toBeNull();
+    const table = screen.getByRole('table', { name: 'Permissions' });
+    expect(await within(table).findByText('Paying subscribers')).toBeTruthy();
+    expect(api.requests.filter((r) => r.method === 'PATCH').map((r) => r.body)).toEqual([
+      { description: 'Paying subscribers' },
+    ]);
+    await userEvent.click(screen.getByRole('button', { name: 'Edit pro_read' }));
+    await userEvent.clear(
+      within(screen.getByRole('form', { name: 'Edit pro_read' })).getByLabelText('New description'),
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('form', { name: 'Edit pro_read' })).toBeNull();
+    expect(api.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+  });
+
+  test('an emptied description is sent as null; a server refusal is shown at the field', async () => {
+    let refuse = true;
+    const api = standInApi({
+      'GET /permissions': () => json(200, [permission('pro_read', 'Subscribers')]),
+      'PATCH /permissions/pro_read': () =>
+        refuse
+          ? problem(400, 'Bad Request', [{ field: 'description', message: 'Too long for the server' }])
+          : json(200, permission('pro_read')),
+    });
+    render(
+      <AsPage client={api.client}>
+        <PermissionsPage />
+      </AsPage>,
+    );
+    await userEvent.click(await screen.findByRole('button', { name: 'Edit pro_read' }));
+    const editor = screen.getByRole('form', { name: 'Edit pro_read' });
+    await userEvent.clear(within(editor).getByLabelText('New description'));
+    await userEvent.click(within(editor).getByRole('button', { name: 'Save description' }));
+    const message = await within(editor).findByText('Too long for the server');
+    expect(within(editor).getByLabelText('New description').getAttribute('aria-describedby')).toContain(message.id);
+    refuse = false;
+    await userEvent.click(within(editor).getByRole('button', { name: 'Save description' }));
+    expect(await screen.findByText('Description of pro_read saved.')).toBeTruthy();
+    expect(api.requests.filter((r) => r.method === 'PATCH').map((r) => r.body)).toEqual([
+      { description: null },
+      { description: null },
+    ]);
+  });
 });

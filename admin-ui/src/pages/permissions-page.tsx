@@ -9,13 +9,15 @@ import { Field, FormError } from '../components/field.tsx';
 import { Notice } from '../components/status.tsx';
 import { descriptionRules, httpUrl, maxLength, permissionNameRules } from '../forms/rules.ts';
 import { useForm } from '../forms/use-form.ts';
+import { PermissionDescriptionForm } from './permission-description-form.tsx';
 
-/** The permission catalogue: new permissions, and deletion (which removes them from every holder). */
+/** The permission catalogue: new permissions, descriptions, and deletion (which removes them from every holder). */
 export function PermissionsPage() {
   const api = useApi();
   const permissions = useLoad(() => unwrap(api.GET('/permissions')), 'permissions');
   const [notice, setNotice] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<Permission | null>(null);
+  const [editing, setEditing] = useState<Permission | null>(null);
   const form = useForm({
     initial: { name: '', description: '', resource: '' },
     rules: { name: permissionNameRules, description: descriptionRules, resource: [httpUrl, maxLength(2048)] },
@@ -53,9 +55,14 @@ export function PermissionsPage() {
       key: 'actions',
       header: 'Actions',
       cell: (p) => (
-        <button type="button" className="button-secondary" onClick={() => setDeleting(p)}>
-          Delete <span className="visually-hidden">{p.name}</span>
-        </button>
+        <span className="row-actions">
+          <button type="button" className="button-secondary" onClick={() => setEditing(p)}>
+            Edit <span className="visually-hidden">{p.name}</span>
+          </button>
+          <button type="button" className="button-secondary" onClick={() => setDeleting(p)}>
+            Delete <span className="visually-hidden">{p.name}</span>
+          </button>
+        </span>
       ),
     },
   ];
@@ -83,6 +90,18 @@ export function PermissionsPage() {
         </div>
       </form>
       <Notice message={notice} />
+      {editing ? (
+        <PermissionDescriptionForm
+          key={editing.name}
+          permission={editing}
+          onCancel={() => setEditing(null)}
+          onSaved={(saved) => {
+            setEditing(null);
+            setNotice(`Description of ${saved.name} saved.`);
+            permissions.reload();
+          }}
+        />
+      ) : null}
       <DataTable
         caption="Permissions"
         columns={columns}

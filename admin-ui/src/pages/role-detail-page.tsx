@@ -3,12 +3,13 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { unwrap } from '../api/admin-client.ts';
 import { useApi } from '../api/api-context.tsx';
 import type { Permission, Role } from '../api/types.ts';
+import { messageOf } from '../api/api-error.ts';
 import { useLoad } from '../api/use-load.ts';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { DataTable, type Column } from '../components/data-table.tsx';
 import { Field, FormError } from '../components/field.tsx';
 import { ErrorBanner, Loading, Notice } from '../components/status.tsx';
-import { descriptionRules, required } from '../forms/rules.ts';
+import { descriptionRules, required, roleNameRules } from '../forms/rules.ts';
 import { useForm } from '../forms/use-form.ts';
 
 /** One role: its description, its permissions (attach, detach) and deletion. */
@@ -19,6 +20,7 @@ export function RoleDetailPage() {
   const role = useLoad(() => unwrap(api.GET('/roles/{role}', { params: { path: { role: name } } })), name);
   const all = useLoad(() => unwrap(api.GET('/permissions')), 'permissions');
   const [notice, setNotice] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
   const [deleting, setDeleting] = useState(false);
 
   const setPermissions = (permissions: Permission[]) => {
@@ -29,6 +31,7 @@ export function RoleDetailPage() {
     initial: { name: '' },
     rules: { name: [required('Permission')] },
     async submit(values) {
+      setFailure(null);
       setPermissions(
         await unwrap(
           api.POST('/roles/{role}/permissions', { params: { path: { role: name } }, body: { name: values.name } }),
@@ -39,6 +42,8 @@ export function RoleDetailPage() {
   });
 
   async function detach(permission: string) {
+    setNotice(null);
+    setFailure(null);
     try {
       setPermissions(
         await unwrap(
@@ -46,9 +51,19 @@ export function RoleDetailPage() {
         ),
       );
       setNotice(`Permission ${permission} removed from ${name}.`);
-    } catch {
+    } catch (error) {
+      // Say what failed, and show the role as the server now has it.
+      setFailure(`Could not remove ${permission}: ${messageOf(error)}`);
       role.reload();
     }
+  }
+
+  /** A rename moves the page to the role's new address; otherwise the answer replaces what is shown. */
+  function saved(changed: Role) {
+    role.replace(changed);
+    if (changed.name === name) return;
+    setNotice(`Role ${name} renamed to ${changed.name}. Holders get the new name in their next token.`);
+    void navigate(`/roles/${encodeURIComponent(changed.name)}`, { replace: true });
   }
 
   if (role.error && !role.data) return <ErrorBanner message={role.error} onRetry={role.reload} />;
@@ -82,7 +97,7 @@ export function RoleDetailPage() {
           Delete role
         </button>
       </div>
-      <DescriptionForm role={current} onSaved={(saved) => role.replace(saved)} />
+      <RoleSettingsForm key={current.name} role={current} onSaved={saved} />
       <h2>Permissions</h2>
       <form className="panel form-inline" onSubmit={attach.handleSubmit} noValidate aria-label="Add a permission">
         <FormError message={attach.formError} />
@@ -102,6 +117,7 @@ export function RoleDetailPage() {
         </div>
       </form>
       <Notice message={notice} />
+      {failure ? <ErrorBanner message={failure} /> : null}
       <DataTable
         caption={`Permissions of ${current.name}`}
         columns={columns}
@@ -128,31 +144,38 @@ export function RoleDetailPage() {
   );
 }
 
-function DescriptionForm(props: { role: Role; onSaved: (role: Role) => void }) {
+/** The role's name and description; a new name reaches holders' next tokens (current ones are revoked). */
+function RoleSettingsForm(props: { role: Role; onSaved: (role: Role) => void }) {
   const api = useApi();
   const [saved, setSaved] = useState<string | null>(null);
   const form = useForm({
-    initial: { description: props.role.description ?? '' },
+    initial: { name: props.role.name, description: props.role.description ?? '' },
     keepValues: true,
-    rules: { description: descriptionRules },
+    rules: { name: roleNameRules, description: descriptionRules },
     async submit(values) {
+      setSaved(null);
+      const name = values.name.trim();
       const role = await unwrap(
         api.PATCH('/roles/{role}', {
           params: { path: { role: props.role.name } },
-          body: { description: values.description.trim() || null },
+          body: {
+            ...(name !== props.role.name ? { name } : {}),
+            description: values.description.trim() || null,
+          },
         }),
       );
+      if (role.name === props.role.name) setSaved('Role saved.');
       props.onSaved(role);
-      setSaved('Description saved.');
     },
   });
   return (
-    <form className="panel form-inline" onSubmit={form.handleSubmit} noValidate aria-label="Description">
+    <form className="panel form-inline" onSubmit={form.handleSubmit} noValidate aria-label="Role settings">
       <FormError message={form.formError} />
+      <Field label="Name" required hint="Renaming revokes the current tokens of its holders." {...form.bind('name')} />
       <Field label="Description" {...form.bind('description')} />
       <div className="actions">
         <button type="submit" className="button-secondary" disabled={form.submitting}>
-          Save description
+          Save role
         </button>
       </div>
       <Notice message={saved} />

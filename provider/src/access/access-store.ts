@@ -37,6 +37,12 @@ export class UnknownName extends Error {
   }
 }
 
+/**
+ * Orders by a name column in code-unit order, like JavaScript's sort: names are ASCII, and the
+ * database's default collation (often a locale one) would sort case and punctuation differently.
+ */
+const codeUnitOrder = '?? collate "C"';
+
 /** Roles, permissions and their grants to users and clients. */
 export function createAccessStore(knex: Knex) {
   /** Permissions that matter to `audience`: the global ones and the audience's own. */
@@ -129,18 +135,25 @@ export function createAccessStore(knex: Knex) {
     },
 
     async listPermissions(trx: Knex = knex): Promise<PermissionRow[]> {
-      return trx<PermissionRow>('permissions').select('id', 'name', 'description', 'resource').orderBy('name');
+      return trx<PermissionRow>('permissions')
+        .select('id', 'name', 'description', 'resource')
+        .orderByRaw(codeUnitOrder, ['name']);
     },
 
-    async listRoles(trx: Knex = knex) {
-      const roles = await trx<RoleRow>('roles').select('id', 'name', 'description').orderBy('name');
-      const links = await trx('role_permissions as rp')
+    /** Every role with its permissions, both sorted by name. */
+    async listRoles(trx: Knex = knex): Promise<(RoleRow & { permissions: PermissionRow[] })[]> {
+      const roles: RoleRow[] = await trx('roles')
+        .select('id', 'name', 'description')
+        .orderByRaw(codeUnitOrder, ['name']);
+      const links: (PermissionRow & { role_id: string })[] = await trx('role_permissions as rp')
         .join('permissions as p', 'p.id', 'rp.permission_id')
-        .select('rp.role_id', 'p.name')
-        .orderBy('p.name');
+        .select('rp.role_id', 'p.id', 'p.name', 'p.description', 'p.resource')
+        .orderByRaw(codeUnitOrder, ['p.name']);
       return roles.map((role) => ({
         ...role,
-        permissions: links.filter((link) => link.role_id === role.id).map((link) => link.name as string),
+        permissions: links
+          .filter((link) => link.role_id === role.id)
+          .map(({ role_id: _role, ...permission }) => permission),
       }));
     },
 
@@ -149,7 +162,7 @@ export function createAccessStore(knex: Knex) {
       const roles = await trx('user_roles as ur')
         .join('roles as r', 'r.id', 'ur.role_id')
         .where('ur.user_id', userId)
-        .orderBy('r.name')
+        .orderByRaw(codeUnitOrder, ['r.name'])
         .pluck('r.name');
       const direct = trx('user_permissions').select('permission_id').where('user_id', userId);
       const viaRoles = trx('role_permissions as rp')
@@ -160,7 +173,7 @@ export function createAccessStore(knex: Knex) {
         trx('permissions as p').where((q) => q.whereIn('p.id', direct).orWhereIn('p.id', viaRoles)),
         audience,
       )
-        .orderBy('p.name')
+        .orderByRaw(codeUnitOrder, ['p.name'])
         .pluck('p.name');
       return { roles, permissions };
     },
@@ -173,7 +186,7 @@ export function createAccessStore(knex: Knex) {
           .where('cp.client_id', clientId),
         audience,
       )
-        .orderBy('p.name')
+        .orderByRaw(codeUnitOrder, ['p.name'])
         .pluck('p.name');
       return { roles: [], permissions };
     },
@@ -250,7 +263,7 @@ export function createAccessStore(knex: Knex) {
       return trx('permissions as p')
         .join('role_permissions as rp', 'rp.permission_id', 'p.id')
         .where('rp.role_id', roleId)
-        .orderBy('p.name')
+        .orderByRaw(codeUnitOrder, ['p.name'])
         .select('p.id', 'p.name', 'p.description', 'p.resource');
     },
 
@@ -259,7 +272,7 @@ export function createAccessStore(knex: Knex) {
       const roles: RoleRow[] = await trx('roles as r')
         .join('user_roles as ur', 'ur.role_id', 'r.id')
         .where('ur.user_id', userId)
-        .orderBy('r.name')
+        .orderByRaw(codeUnitOrder, ['r.name'])
         .select('r.id', 'r.name', 'r.description');
       return Promise.all(
         roles.map(async (role) => ({ ...role, permissions: await this.rolePermissions(role.id, trx) })),
@@ -270,7 +283,7 @@ export function createAccessStore(knex: Knex) {
       return trx('permissions as p')
         .join('user_permissions as up', 'up.permission_id', 'p.id')
         .where('up.user_id', userId)
-        .orderBy('p.name')
+        .orderByRaw(codeUnitOrder, ['p.name'])
         .select('p.id', 'p.name', 'p.description', 'p.resource');
     },
 
@@ -278,7 +291,7 @@ export function createAccessStore(knex: Knex) {
       return trx('permissions as p')
         .join('client_permissions as cp', 'cp.permission_id', 'p.id')
         .where('cp.client_id', clientId)
-        .orderBy('p.name')
+        .orderByRaw(codeUnitOrder, ['p.name'])
         .select('p.id', 'p.name', 'p.description', 'p.resource');
     },
 
@@ -291,7 +304,7 @@ export function createAccessStore(knex: Knex) {
         .where('ur.user_id', userId);
       return trx('permissions as p')
         .where((q) => q.whereIn('p.id', direct).orWhereIn('p.id', viaRoles))
-        .orderBy('p.name')
+        .orderByRaw(codeUnitOrder, ['p.name'])
         .select('p.id', 'p.name', 'p.description', 'p.resource');
     },
 

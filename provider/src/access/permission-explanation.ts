@@ -42,7 +42,8 @@ export async function explainPermissions(knex: Knex, userId: string, query: Perm
     .join('role_permissions as rp', 'rp.role_id', 'r.id')
     .join('permissions as p', 'p.id', 'rp.permission_id')
     .where('ur.user_id', userId)
-    .orderBy('r.name')
+    // Code-unit order, as everywhere names are listed (the database's collation may be a locale's).
+    .orderByRaw('?? collate "C"', ['r.name'])
     .select('r.name as role', 'p.name as permission');
   const sourcesOf = (name: string): GrantSource[] => [
     ...(direct.includes(name) ? [{ kind: 'direct' as const }] : []),

@@ -50,10 +50,18 @@ export function accountChanges({ domain, feed, actor }: ChangeContext) {
     }
   }
 
+  /**
+   * Stores the new password and ends every session but `keep`, with its grants. With a session to
+   * keep, the revocation names the other sessions one by one: a subject-wide credential-change event
+   * would retire the caller's own tokens too. Without one, that event retires every token the subject
+   * holds, those of grants made outside a browser session included.
+   */
   async function storePassword(trx: Knex, emit: Emit, user: UserRow, password: string, keep: string | null) {
     await domain.users.setPassword(user.id, await hashPassword(password), trx);
     await endSessions(trx, emit, user.id, keep);
-    await emit({ type: eventTypes.credentialChange, subject: user.id, data: { credential_type: 'password' } });
+    if (keep === null) {
+      await emit({ type: eventTypes.credentialChange, subject: user.id, data: { credential_type: 'password' } });
+    }
   }
 
   return {

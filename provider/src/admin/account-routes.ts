@@ -7,7 +7,7 @@ import { createIdentityStore } from '../upstreams/identity-store.ts';
 import { callerOf } from './admin-auth.ts';
 import { apiBase, changeContextOf, jsonBody, type AdminDeps } from './admin-deps.ts';
 import { identityView, loginView, userDetailsView, userView } from './api-views.ts';
-import { parseBody } from './request-validation.ts';
+import { parseBody, UnknownReference } from './request-validation.ts';
 import { passwordChange, profileUpdate, sessionList } from './users-routes.ts';
 
 /** Self-service for any signed-in user: `/users/me` and what hangs off it. */
@@ -64,7 +64,7 @@ export function accountRoutes(deps: AdminDeps): Router {
   router.delete('/users/me/sessions/:session_id', ...signedIn, async (ctx) => {
     const user = await me(ctx);
     if (!(await changes(ctx).revokeSession(user.id, ctx.params.session_id!))) {
-      throw new NotFound(`Session ${ctx.params.session_id} not found`);
+      throw new UnknownReference(`Session ${ctx.params.session_id} not found`, 'session_id', 'path');
     }
     ctx.status = 204;
   });

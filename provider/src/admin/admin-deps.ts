@@ -1,5 +1,5 @@
 import { bodyParser } from '@koa/bodyparser';
-import { NotFound, type KeyValueStore, type Logger } from '@usher/platform';
+import type { KeyValueStore, Logger } from '@usher/platform';
 import type { Context } from 'koa';
 import type { UserRow } from '../accounts/user-store.ts';
 import type { ChangeContext } from '../audit/change-context.ts';
@@ -10,7 +10,7 @@ import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import type { SecurityEventFeed } from '../security-events/feed.ts';
 import { callerOf, type AdminAuth } from './admin-auth.ts';
 import type { TokenVerifier } from './bearer-tokens.ts';
-import { jsonBodyOptions, userIdParam } from './request-validation.ts';
+import { jsonBodyOptions, UnknownReference, userIdParam } from './request-validation.ts';
 
 /** What the admin API's route files share. */
 export interface AdminDeps {
@@ -40,6 +40,6 @@ export function changeContextOf(deps: AdminDeps, ctx: Context): ChangeContext {
 /** The user named by `:user_id` (400 when malformed, 404 when unknown). */
 export async function pathUser(deps: AdminDeps, ctx: RouteContext): Promise<UserRow> {
   const user = await deps.domain.users.findById(userIdParam(ctx.params.user_id));
-  if (!user) throw new NotFound(`User ${ctx.params.user_id} not found`);
+  if (!user) throw new UnknownReference(`User ${ctx.params.user_id} not found`, 'user_id', 'path');
   return user;
 }

@@ -67,7 +67,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Changes the signed-in user's password; every other session is signed out */
+    /**
+     * Changes the signed-in user's password; every other session is signed out
+     * @description The other sessions end with their grants and refresh tokens, each with a session-revoked event; the session this request's token belongs to keeps its tokens.
+     */
     post: operations['changeMyPassword'];
     delete?: never;
     options?: never;
@@ -238,7 +241,10 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Sets a user's password (admin); all their sessions are signed out */
+    /**
+     * Sets a user's password (admin); all their sessions are signed out
+     * @description Every session and grant ends; a credential-change event retires every token of the user.
+     */
     put: operations['setUserPassword'];
     /** Changes a password knowing the old one (*self*); every other session is signed out */
     post: operations['changeUserPassword'];
@@ -621,6 +627,7 @@ export interface paths {
       query?: never;
       header?: never;
       path: {
+        /** @description Visible ASCII characters; anything else is a 400 naming `client_id` */
         client_id: components['parameters']['ClientId'];
       };
       cookie?: never;
@@ -642,6 +649,7 @@ export interface paths {
       query?: never;
       header?: never;
       path: {
+        /** @description Visible ASCII characters; anything else is a 400 naming `client_id` */
         client_id: components['parameters']['ClientId'];
       };
       cookie?: never;
@@ -661,6 +669,7 @@ export interface paths {
       query?: never;
       header?: never;
       path: {
+        /** @description Visible ASCII characters; anything else is a 400 naming `client_id` */
         client_id: components['parameters']['ClientId'];
       };
       cookie?: never;
@@ -681,6 +690,7 @@ export interface paths {
       query?: never;
       header?: never;
       path: {
+        /** @description Visible ASCII characters; anything else is a 400 naming `client_id` */
         client_id: components['parameters']['ClientId'];
         permission: components['parameters']['PermissionName'];
       };
@@ -1080,7 +1090,7 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description Unknown user, role, permission, client, session or identity (in the path or a `{"name"}` body) */
+    /** @description Unknown user, role, permission, client, session or identity; `errors` names the path parameter or the body member (`name`, `permissions`) that holds it */
     NotFound: {
       headers: {
         [name: string]: unknown;
@@ -1159,6 +1169,7 @@ export interface components {
     UserId: string;
     RoleName: string;
     PermissionName: string;
+    /** @description Visible ASCII characters; anything else is a 400 naming `client_id` */
     ClientId: string;
     /** @description The session's id (the `sid` claim of tokens issued in it) */
     SessionId: string;
@@ -2433,6 +2444,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Visible ASCII characters; anything else is a 400 naming `client_id` */
         client_id: components['parameters']['ClientId'];
       };
       cookie?: never;
@@ -2448,6 +2460,7 @@ export interface operations {
           'application/json': components['schemas']['Client'];
         };
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
@@ -2458,6 +2471,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Visible ASCII characters; anything else is a 400 naming `client_id` */
         client_id: components['parameters']['ClientId'];
       };
       cookie?: never;
@@ -2471,6 +2485,7 @@ export interface operations {
         };
         content?: never;
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
@@ -2481,6 +2496,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Visible ASCII characters; anything else is a 400 naming `client_id` */
         client_id: components['parameters']['ClientId'];
       };
       cookie?: never;
@@ -2512,6 +2528,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Visible ASCII characters; anything else is a 400 naming `client_id` */
         client_id: components['parameters']['ClientId'];
       };
       cookie?: never;
@@ -2527,6 +2544,7 @@ export interface operations {
           'application/json': components['schemas']['ClientSecret'];
         };
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
@@ -2538,6 +2556,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Visible ASCII characters; anything else is a 400 naming `client_id` */
         client_id: components['parameters']['ClientId'];
       };
       cookie?: never;
@@ -2553,6 +2572,7 @@ export interface operations {
           'application/json': components['schemas']['Permission'][];
         };
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
@@ -2563,6 +2583,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Visible ASCII characters; anything else is a 400 naming `client_id` */
         client_id: components['parameters']['ClientId'];
       };
       cookie?: never;
@@ -2593,6 +2614,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description Visible ASCII characters; anything else is a 400 naming `client_id` */
         client_id: components['parameters']['ClientId'];
         permission: components['parameters']['PermissionName'];
       };
@@ -2609,6 +2631,7 @@ export interface operations {
           'application/json': components['schemas']['Permission'][];
         };
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];

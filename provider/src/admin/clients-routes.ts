@@ -1,12 +1,11 @@
 import Router from '@koa/router';
-import { NotFound } from '@usher/platform';
 import { z } from 'zod';
 import { accessChanges } from '../access/access-changes.ts';
 import { clientChanges } from '../clients/client-changes.ts';
 import { clientMetadataProblem } from '../oidc/client-metadata-check.ts';
 import { apiBase, changeContextOf, jsonBody, type AdminDeps, type RouteContext } from './admin-deps.ts';
 import { clientView, permissionView } from './api-views.ts';
-import { parseBody } from './request-validation.ts';
+import { clientIdParam, parseBody, UnknownReference } from './request-validation.ts';
 import { nameRef } from './user-grants-routes.ts';
 
 const clientInput = z
@@ -32,9 +31,11 @@ export function clientsRoutes(deps: AdminDeps): Router {
   const grants = (ctx: RouteContext) => accessChanges(changeContextOf(deps, ctx));
   const names = async (clientId: string) =>
     (await domain.access.clientPermissions(clientId)).map((permission) => permission.name);
-  const requireClient = async (clientId: string) => {
+  /** The client named by `:client_id` (400 when malformed, 404 when unknown). */
+  const requireClient = async (ctx: RouteContext) => {
+    const clientId = clientIdParam(ctx.params.client_id);
     const client = await domain.clients.find(clientId, domain.knex);
-    if (!client) throw new NotFound(`Client ${clientId} not found`);
+    if (!client) throw new UnknownReference(`Client ${clientId} not found`, 'client_id', 'path');
     return client;
   };
 
@@ -55,39 +56,39 @@ export function clientsRoutes(deps: AdminDeps): Router {
   });
 
   router.get('/clients/:client_id', ...admin, async (ctx) => {
-    const client = await requireClient(ctx.params.client_id!);
+    const client = await requireClient(ctx);
     ctx.body = clientView(client, await names(client.client_id));
   });
 
   router.patch('/clients/:client_id', ...admin, jsonBody, async (ctx) => {
-    const input = parseBody(ctx, clientUpdate);
-    const client = await changes(ctx).update(ctx.params.client_id!, input);
+    const clientId = clientIdParam(ctx.params.client_id);
+    const client = await changes(ctx).update(clientId, parseBody(ctx, clientUpdate));
     ctx.body = clientView(client, await names(client.client_id));
   });
 
   router.delete('/clients/:client_id', ...admin, async (ctx) => {
-    await changes(ctx).remove(ctx.params.client_id!);
+    await changes(ctx).remove(clientIdParam(ctx.params.client_id));
     ctx.status = 204;
   });
 
   router.post('/clients/:client_id/secret', ...admin, async (ctx) => {
-    const secret = await changes(ctx).rotateSecret(ctx.params.client_id!);
-    ctx.body = { client_id: ctx.params.client_id!, client_secret: secret };
+    const clientId = clientIdParam(ctx.params.client_id);
+    ctx.body = { client_id: clientId, client_secret: await changes(ctx).rotateSecret(clientId) };
   });
 
   router.get('/clients/:client_id/permissions', ...admin, async (ctx) => {
-    const client = await requireClient(ctx.params.client_id!);
+    const client = await requireClient(ctx);
     ctx.body = (await domain.access.clientPermissions(client.client_id)).map(permissionView);
   });
 
   router.post('/clients/:client_id/permissions', ...admin, jsonBody, async (ctx) => {
-    const client = await requireClient(ctx.params.client_id!);
+    const client = await requireClient(ctx);
     await grants(ctx).grantPermissionToClient(client.client_id, parseBody(ctx, nameRef).name);
     ctx.body = (await domain.access.clientPermissions(client.client_id)).map(permissionView);
   });
 
   router.delete('/clients/:client_id/permissions/:permission', ...admin, async (ctx) => {
-    const client = await requireClient(ctx.params.client_id!);
+    const client = await requireClient(ctx);
     await grants(ctx).revokePermissionFromClient(client.client_id, ctx.params.permission!);
     ctx.body = (await domain.access.clientPermissions(client.client_id)).map(permissionView);
   });

@@ -17,6 +17,14 @@ export class InvalidInput extends HttpProblem {
   }
 }
 
+/** 404 problem+json naming the path parameter or body member that holds the unknown id or name. */
+export class UnknownReference extends HttpProblem {
+  constructor(error: Error | string, field: string, where: FieldError['in']) {
+    const message = typeof error === 'string' ? error : error.message;
+    super(404, 'not-found', 'Not Found', message, { extensions: { errors: [{ field, in: where, message }] } });
+  }
+}
+
 function fieldErrors(error: z.ZodError, where: FieldError['in']): FieldError[] {
   return error.issues.map((issue) => ({
     field: issue.path.map(String).join('.') || '(body)',
@@ -76,6 +84,17 @@ export function userIdParam(value: string | undefined): string {
     throw new InvalidInput([{ field: 'user_id', in: 'path', message: 'Must be a UUID' }]);
   }
   return value.toLowerCase();
+}
+
+/**
+ * A client id in the path: 1..255 visible ASCII characters, else 400. Wider than what the API
+ * creates (URI-unreserved characters), as the CLI may carry over clients with other ids.
+ */
+export function clientIdParam(value: string | undefined): string {
+  if (!value || !/^[\x21-\x7e]{1,255}$/.test(value)) {
+    throw new InvalidInput([{ field: 'client_id', in: 'path', message: '1..255 visible ASCII characters' }]);
+  }
+  return value;
 }
 
 /** Rejects bodies that are not JSON, before any handler runs. */

@@ -29,8 +29,7 @@ export function rolesRoutes(deps: AdminDeps): Router {
   const view = async (role: RoleRow) => roleView(role, await domain.access.rolePermissions(role.id));
 
   router.get('/roles', ...admin, async (ctx) => {
-    const roles = await domain.knex<RoleRow>('roles').select('id', 'name', 'description').orderBy('name');
-    ctx.body = await Promise.all(roles.map(view));
+    ctx.body = (await domain.access.listRoles()).map((role) => roleView(role, role.permissions));
   });
 
   router.post('/roles', ...admin, jsonBody, async (ctx) => {

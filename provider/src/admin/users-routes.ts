@@ -9,7 +9,7 @@ import { createSessionStore } from '../oidc/session-store.ts';
 import { callerOf } from './admin-auth.ts';
 import { apiBase, changeContextOf, jsonBody, pathUser, type AdminDeps, type RouteContext } from './admin-deps.ts';
 import { loginView, sessionView, userDetailsView, userView } from './api-views.ts';
-import { nullableText, pageParams, parseBody, parseQuery } from './request-validation.ts';
+import { nullableText, pageParams, parseBody, parseQuery, UnknownReference } from './request-validation.ts';
 
 const listQuery = z.object({
   query: z.string().max(320).optional(),
@@ -142,7 +142,7 @@ export function usersRoutes(deps: AdminDeps): Router {
   router.delete('/users/:user_id/sessions/:session_id', ...admin, async (ctx) => {
     const user = await pathUser(deps, ctx);
     const revoked = await changes(ctx).revokeSession(user.id, ctx.params.session_id!);
-    if (!revoked) ctx.throw(404, `Session ${ctx.params.session_id} not found`);
+    if (!revoked) throw new UnknownReference(`Session ${ctx.params.session_id} not found`, 'session_id', 'path');
     ctx.status = 204;
   });
 

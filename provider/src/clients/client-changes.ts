@@ -43,12 +43,6 @@ export function clientChanges({ domain, feed, actor }: ChangeContext, check: Cli
     if (problem !== null) throw new ClientMetadataRefused(problem);
   }
 
-  async function requireClient(clientId: string): Promise<StoredClient> {
-    const client = await clients.find(clientId, domain.knex);
-    if (!client) throw new UnknownClient(clientId);
-    return client;
-  }
-
   const withoutSecret = ({ client_secret: _secret, ...rest }: StoredClient) => rest;
 
   return {
@@ -85,19 +79,23 @@ export function clientChanges({ domain, feed, actor }: ChangeContext, check: Cli
       });
     },
 
-    /** Members given replace the stored ones; `null` removes one. */
-    async update(clientId: string, changes: Record<string, unknown>): Promise<StoredClient> {
-      const current = await requireClient(clientId);
-      const merged: Record<string, unknown> = { ...current };
-      for (const [key, value] of Object.entries(changes)) {
-        if (key === 'client_id' || key === 'client_secret') continue;
-        if (value === null) delete merged[key];
-        else merged[key] = value;
-      }
-      await validated(merged);
-      return feed.withEvents(async (trx, emit) => {
+    /**
+     * Members given replace the stored ones; `null` removes one. The client is read locked in the
+     * change's transaction, so two concurrent updates cannot each merge into a stale copy.
+     */
+    update: (clientId: string, changes: Record<string, unknown>): Promise<StoredClient> =>
+      feed.withEvents(async (trx, emit) => {
+        const current = await clients.find(clientId, trx, { forUpdate: true });
+        if (!current) throw new UnknownClient(clientId);
+        const merged: Record<string, unknown> = { ...current };
+        for (const [key, value] of Object.entries(changes)) {
+          if (key === 'client_id' || key === 'client_secret') continue;
+          if (value === null) delete merged[key];
+          else merged[key] = value;
+        }
+        await validated(merged);
         await clients.update(clientId, merged, trx);
-        const after = (await clients.find(clientId, trx))!;
+        const after = (await clients.find(clientId, trx, { forUpdate: true }))!;
         await audit.record(
           {
             actor,
@@ -111,8 +109,7 @@ export function clientChanges({ domain, feed, actor }: ChangeContext, check: Cli
         // What the client may request changed: its client-credentials tokens are re-evaluated.
         await emit({ type: eventTypes.tokenClaimsChange, subject: clientId });
         return after;
-      });
-    },
+      }),
 
     /** Removes the client, the grants and tokens issued to it, and retires its machine tokens. */
     remove: (clientId: string) =>

@@ -72,11 +72,19 @@ export function createClientStore(knex: Knex, box: SecretBox, cacheMs = 2000) {
       return stored!;
     },
 
-    async find(clientId: string, trx: Knex = knex): Promise<(ClientMetadata & { client_secret?: string }) | undefined> {
+    /** `forUpdate` (inside a transaction) reads past the cache and locks the row until the commit. */
+    async find(
+      clientId: string,
+      trx: Knex = knex,
+      options: { forUpdate?: boolean } = {},
+    ): Promise<(ClientMetadata & { client_secret?: string }) | undefined> {
       const hit = cache.get(clientId);
-      if (hit && Date.now() - hit.at < cacheMs) return hit.value;
-      const row = await trx<ClientRow>('clients').where({ client_id: clientId }).first();
+      if (hit && !options.forUpdate && Date.now() - hit.at < cacheMs) return hit.value;
+      const query = trx<ClientRow>('clients').where({ client_id: clientId });
+      const row = await (options.forUpdate ? query.forUpdate() : query).first();
       const value = row ? toOidc(row) : undefined;
+      // A locked read may see this transaction's own uncommitted change: never cached.
+      if (options.forUpdate) return value;
       cache.set(clientId, { at: Date.now(), value });
       if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
       return value;

@@ -4,8 +4,8 @@ import { keyRetentionSeconds, keysChangedChannel, signingAlgorithms, type Domain
 
 /**
  * Rotates the signing keys and tells every instance: on Redis at once, otherwise they follow by
- * polling the keys table. The rotation has its own transaction under a table lock, so the audit
- * record follows it. Shared by the admin API and the CLI.
+ * polling the keys table. The rotation and its audit record are one transaction, under the keys
+ * table's lock. Shared by the admin API and the CLI.
  */
 export async function rotateSigningKeys(options: {
   config: ProviderConfig;
@@ -17,13 +17,9 @@ export async function rotateSigningKeys(options: {
 }): Promise<{ activated: string[]; retired: string[] }> {
   const { config, domain, store, actor, unannounced } = options;
   await domain.keys.ensure(signingAlgorithms(config));
-  const { activated, retired } = await domain.keys.rotate(keyRetentionSeconds(config));
-  await domain.audit.record({
-    actor,
-    action: 'keys.rotated',
-    targetType: 'signing_keys',
-    data: { activated, retired },
-  });
+  const { activated, retired } = await domain.keys.rotate(keyRetentionSeconds(config), (trx, result) =>
+    domain.audit.record({ actor, action: 'keys.rotated', targetType: 'signing_keys', data: result }, trx),
+  );
   try {
     await store.publish(keysChangedChannel, 'rotated');
   } catch (error) {

@@ -94,8 +94,12 @@ export function createKeyStore(knex: Knex, box: SecretBox) {
     /**
      * Promotes every next key, retires the active ones until `retainSeconds` from now (the longest
      * lifetime of anything they signed), generates new next keys and drops keys no longer published.
+     * `within` runs in the rotation's transaction (its audit record), so both commit or neither.
      */
-    async rotate(retainSeconds: number): Promise<{ activated: string[]; retired: string[] }> {
+    async rotate(
+      retainSeconds: number,
+      within?: (trx: Knex, result: { activated: string[]; retired: string[] }) => Promise<void>,
+    ): Promise<{ activated: string[]; retired: string[] }> {
       return knex.transaction(async (trx) => {
         await lock(trx);
         const algorithms = await trx('signing_keys').whereIn('status', ['active', 'next']).distinct('alg').pluck('alg');
@@ -123,6 +127,7 @@ export function createKeyStore(knex: Knex, box: SecretBox) {
           await insert(trx, alg, 'next');
         }
         await trx('signing_keys').where({ status: 'retired' }).where('publish_until', '<', trx.fn.now()).delete();
+        await within?.(trx, { activated, retired });
         return { activated, retired };
       });
     },
