@@ -30,7 +30,38 @@ export function needsSecret(metadata: Record<string, unknown>): boolean {
 
 /** Clients live in their own table; oidc-provider reads them through the adapter, briefly cached. */
 export function createClientStore(knex: Knex, box: SecretBox, cacheMs = 2000) {
-  const cache = new Map<string, { at: number; value: (ClientMetadata & { client_secret?: string }) | undefined }>();
+  type Stored = (ClientMetadata & { client_secret?: string }) | undefined;
+  const cache = new Map<string, { at: number; value: Stored }>();
+  // Reads in flight, so that when an entry runs out under load one query serves every waiting request.
+  const loading = new Map<string, Promise<Stored>>();
+
+  /** Drops what is cached or being read for a client: the next find reads the table. */
+  function forget(clientId: string) {
+    cache.delete(clientId);
+    loading.delete(clientId);
+  }
+
+  function load(clientId: string): Promise<Stored> {
+    const pending = loading.get(clientId);
+    if (pending) return pending;
+    const read = knex<ClientRow>('clients')
+      .where({ client_id: clientId })
+      .first()
+      .then((row) => {
+        const value = row ? toOidc(row) : undefined;
+        // Forgotten while it was read (a change committed meanwhile): answer, but do not keep it.
+        if (loading.get(clientId) === read) {
+          cache.set(clientId, { at: Date.now(), value });
+          if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+        }
+        return value;
+      })
+      .finally(() => {
+        if (loading.get(clientId) === read) loading.delete(clientId);
+      });
+    loading.set(clientId, read);
+    return read;
+  }
 
   function toOidc(row: ClientRow): ClientMetadata & { client_secret?: string } {
     const metadata: ClientMetadata & { client_secret?: string } = {
@@ -67,7 +98,7 @@ export function createClientStore(knex: Knex, box: SecretBox, cacheMs = 2000) {
         if (isUniqueViolation(error)) throw new ClientExists(clientId);
         throw error;
       }
-      cache.delete(clientId);
+      forget(clientId);
       const stored = await this.find(clientId, trx);
       return stored!;
     },
@@ -80,6 +111,7 @@ export function createClientStore(knex: Knex, box: SecretBox, cacheMs = 2000) {
     ): Promise<(ClientMetadata & { client_secret?: string }) | undefined> {
       const hit = cache.get(clientId);
       if (hit && !options.forUpdate && Date.now() - hit.at < cacheMs) return hit.value;
+      if (trx === knex && !options.forUpdate) return load(clientId);
       const query = trx<ClientRow>('clients').where({ client_id: clientId });
       const row = await (options.forUpdate ? query.forUpdate() : query).first();
       const value = row ? toOidc(row) : undefined;
@@ -108,12 +140,12 @@ export function createClientStore(knex: Knex, box: SecretBox, cacheMs = 2000) {
           first_party: firstParty === true,
           updated_at: trx.fn.now(),
         });
-      cache.delete(clientId);
+      forget(clientId);
       return updated > 0;
     },
 
     async delete(clientId: string, trx: Knex = knex): Promise<boolean> {
-      cache.delete(clientId);
+      forget(clientId);
       return (await trx('clients').where({ client_id: clientId }).delete()) > 0;
     },
 
@@ -124,7 +156,7 @@ export function createClientStore(knex: Knex, box: SecretBox, cacheMs = 2000) {
         .where({ client_id: clientId })
         .whereNotNull('secret')
         .update({ secret: box.seal(secret), updated_at: trx.fn.now() });
-      cache.delete(clientId);
+      forget(clientId);
       return updated ? secret : null;
     },
   };

@@ -1,5 +1,5 @@
 import type { Logger } from '@usher/platform';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { createClaimsCache } from '../access/claims-cache.ts';
 import type { AccessStore } from '../access/access-store.ts';
 import type { UserStore } from '../accounts/user-store.ts';
@@ -7,6 +7,7 @@ import type { ProviderConfig } from '../config.ts';
 import type { SigningKey } from '../keys/key-store.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { ResourceStore } from '../resources/resource-store.ts';
+import { estimateTokenBytes, largeTokenBytes } from '../access/token-size.ts';
 import * as pages from '../interactions/views/pages.ts';
 import type { createAdapterFactory } from './adapter.ts';
 import { opaqueAccessTokenOf, type OpaqueAccessToken } from './opaque-tokens.ts';
@@ -34,9 +35,6 @@ export interface OidcDeps {
   ) => Promise<Record<string, unknown>>;
 }
 
-/** Above this size a token starts to hurt (headers, cookies, proxies); we warn, as Auth0 and Okta do. */
-export const largeTokenBytes = 4096;
-
 const htmlHeaders = (ctx: KoaContextWithOIDC) => {
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
@@ -45,6 +43,26 @@ const htmlHeaders = (ctx: KoaContextWithOIDC) => {
 function clientName(ctx: KoaContextWithOIDC): string | null {
   const client = ctx.oidc?.client;
   return client ? ((client.clientName as string | undefined) ?? client.clientId) : null;
+}
+
+/**
+ * oidc-provider looks a client up on every request through the adapter, then hashes the metadata
+ * (JSON and SHA-256) to find the Client it built from it. The client store hands out the same
+ * metadata object for as long as it caches it, so the Client can be found by that object instead:
+ * a change, which makes the store load a new object, still gives a new Client.
+ */
+function reuseClientInstances(provider: Provider, clients: Adapter) {
+  const Client = provider.Client;
+  const find = Client.find.bind(Client);
+  const built = new WeakMap<object, InstanceType<typeof Client>>();
+  Client.find = async (id: string) => {
+    const metadata = typeof id === 'string' && id ? await clients.find(id) : undefined;
+    const known = metadata && built.get(metadata);
+    if (known) return known;
+    const client = await find(id);
+    if (metadata && client) built.set(metadata, client);
+    return client;
+  };
 }
 
 /**
@@ -198,8 +216,7 @@ export function createOidcProvider(deps: OidcDeps): Provider {
     formats: {
       customizers: {
         async jwt(_ctx, _token, jwt) {
-          // header + payload in base64url plus an RSA signature bounds the size from above.
-          const estimate = Math.ceil((JSON.stringify(jwt.payload).length + 100) * (4 / 3)) + 350;
+          const estimate = estimateTokenBytes(jwt.payload);
           if (estimate > largeTokenBytes) {
             metrics.largeTokens.inc();
             logger.warn(
@@ -261,6 +278,7 @@ export function createOidcProvider(deps: OidcDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.TRUST_PROXY;
+  reuseClientInstances(provider, deps.adapter('Client'));
 
   // oidc-provider refuses JWTs at the revocation and introspection endpoints (after authenticating
   // the client) with unsupported_token_type; we revoke them through the revocation feed and answer

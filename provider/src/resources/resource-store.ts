@@ -21,6 +21,22 @@ export class ResourceExists extends Error {
  */
 export function createResourceStore(knex: Knex, cacheMs = 2000) {
   let cached: { at: number; rows: Map<string, ResourceServerRow> } | null = null;
+  // One read at a time: when the cache runs out under load, every request waits for the same query.
+  let loading: Promise<Map<string, ResourceServerRow>> | null = null;
+
+  function load(): Promise<Map<string, ResourceServerRow>> {
+    loading ??= knex<ResourceServerRow>('resource_servers')
+      .select('*')
+      .then((rows) => {
+        const map = new Map(rows.map((row) => [row.identifier, row]));
+        cached = { at: Date.now(), rows: map };
+        return map;
+      })
+      .finally(() => {
+        loading = null;
+      });
+    return loading;
+  }
 
   return {
     async create(identifier: string, name: string, trx: Knex = knex): Promise<ResourceServerRow> {
@@ -41,11 +57,8 @@ export function createResourceStore(knex: Knex, cacheMs = 2000) {
     },
 
     async find(identifier: string): Promise<ResourceServerRow | undefined> {
-      if (!cached || Date.now() - cached.at > cacheMs) {
-        const rows = await knex<ResourceServerRow>('resource_servers').select('*');
-        cached = { at: Date.now(), rows: new Map(rows.map((row) => [row.identifier, row])) };
-      }
-      return cached.rows.get(identifier);
+      const rows = cached && Date.now() - cached.at <= cacheMs ? cached.rows : await load();
+      return rows.get(identifier);
     },
 
     async list(trx: Knex = knex): Promise<ResourceServerRow[]> {
