@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import { readFile } from 'node:fs/promises';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
 import type { Database, KeyValueStore, Logger } from '@usher/platform';
@@ -55,6 +57,42 @@ async function cookieSecrets(config: ProviderConfig, domain: Domain): Promise<st
   return [domain.box.open(row.value)];
 }
 
+/** oidc-provider's own limit on a form body; it refuses anything longer. */
+const formLimitBytes = 56 * 1024;
+
+/**
+ * A request's form body, or null when it passes the limit (the rest is left unread). Read with
+ * plain stream events: this runs on every token request, where an async iterator costs more.
+ */
+function readForm(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= formLimitBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.pause();
+      resolve(null);
+    };
+    req.on('data', onData);
+    req.once('error', reject);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+function oauthError(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}) {
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(JSON.stringify(body));
+}
+
 /**
  * POST /token, before oidc-provider: reads the form once (oidc-provider then takes it from req.body;
  * it warns once that it does) and answers refresh grants over the per-IP limit with 429.
@@ -62,16 +100,16 @@ async function cookieSecrets(config: ProviderConfig, domain: Domain): Promise<st
 function tokenEndpoint(throttle: Throttle, trustProxy: boolean, provider: RequestHandler): RequestHandler {
   return async function limitedTokenEndpoint(req, res) {
     if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return provider(req, res);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > 56 * 1024) break;
-      chunks.push(chunk);
+    const raw = await readForm(req);
+    if (raw === null) {
+      // The rest of the body is never read: the connection cannot carry another request.
+      res.shouldKeepAlive = false;
+      oauthError(res, 400, { error: 'invalid_request', error_description: 'request body too large' });
+      return;
     }
-    const raw = Buffer.concat(chunks).toString('utf8');
     (req as { body?: string }).body = raw;
-    if (new URLSearchParams(raw).get('grant_type') === 'refresh_token') {
+    // Parsed as oidc-provider parses it, so an encoded name or value cannot slip past the limit.
+    if (parseQuery(raw).grant_type === 'refresh_token') {
       const forwarded = trustProxy
         ? String(req.headers['x-forwarded-for'] ?? '')
             .split(',')[0]
@@ -79,12 +117,12 @@ function tokenEndpoint(throttle: Throttle, trustProxy: boolean, provider: Reques
         : '';
       const verdict = await throttle.refresh(forwarded || req.socket.remoteAddress || 'unknown');
       if (!verdict.allowed) {
-        res.writeHead(429, {
-          'Content-Type': 'application/json; charset=utf-8',
-          'Retry-After': String(verdict.retryAfterSeconds),
-          'Cache-Control': 'no-store',
-        });
-        res.end(JSON.stringify({ error: 'slow_down', error_description: 'too many refresh requests, retry later' }));
+        oauthError(
+          res,
+          429,
+          { error: 'slow_down', error_description: 'too many refresh requests, retry later' },
+          { 'Retry-After': String(verdict.retryAfterSeconds) },
+        );
         return;
       }
     }

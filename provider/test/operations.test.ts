@@ -134,7 +134,11 @@ describe('operations: health, metrics, limits, secrets at rest, large tokens', (
           'content-type': 'application/x-www-form-urlencoded',
           authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
         },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+        // After the first, the names and values are percent-encoded, as a form may be: still refresh grants.
+        body:
+          i === 0
+            ? new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString()
+            : `grant%5Ftype=refresh%5Ftoken&refresh_token=${encodeURIComponent(refreshToken)}`,
       });
       if (response.status === 429) limited = response;
       else {
@@ -145,6 +149,18 @@ describe('operations: health, metrics, limits, secrets at rest, large tokens', (
     assert.ok(limited, 'the fourth refresh within a minute is limited');
     assert.ok(Number(limited.headers.get('retry-after')) >= 1);
     assert.equal(((await limited.json()) as { error: string }).error, 'slow_down');
+  });
+
+  test('a token request whose body passes 56 KiB is a 400 invalid_request, never a 500', async () => {
+    const response = await fetch(new URL('/token', provider.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=client_credentials&padding=${'x'.repeat(60 * 1024)}`,
+    });
+    assert.equal(response.status, 400);
+    assert.equal(((await response.json()) as { error: string }).error, 'invalid_request');
+    const healthy = await fetch(new URL('/healthz', provider.url));
+    assert.equal(healthy.status, 200);
   });
 
   test('a warning is logged when an access token passes 4 KB', async () => {
@@ -159,6 +175,13 @@ describe('operations: health, metrics, limits, secrets at rest, large tokens', (
     const { tokens } = await signIn(provider, config, user, { resource: filmsResource });
     assert.ok(tokens.access_token.length > 4096);
     assert.match(provider.logs.text(), /access token exceeds 4 KB/);
+    const warning = JSON.parse(provider.logs.lines.find((line) => line.includes('exceeds 4 KB'))!) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(warning.bytes, tokens.access_token.length);
+    assert.equal(warning.sub, user.id);
+    assert.equal(warning.aud, filmsResource);
     const small = await createUser(provider);
     const before = provider.logs.lines.filter((line) => line.includes('exceeds 4 KB')).length;
     await signIn(provider, config, small, { resource: filmsResource });

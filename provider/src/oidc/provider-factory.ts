@@ -7,7 +7,7 @@ import type { ProviderConfig } from '../config.ts';
 import type { SigningKey } from '../keys/key-store.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { ResourceStore } from '../resources/resource-store.ts';
-import { estimateTokenBytes, largeTokenBytes } from '../access/token-size.ts';
+import { largeTokenBytes } from '../access/token-size.ts';
 import * as pages from '../interactions/views/pages.ts';
 import type { createAdapterFactory } from './adapter.ts';
 import { opaqueAccessTokenOf, type OpaqueAccessToken } from './opaque-tokens.ts';
@@ -213,20 +213,6 @@ export function createOidcProvider(deps: OidcDeps): Provider {
       }
       return undefined;
     },
-    formats: {
-      customizers: {
-        async jwt(_ctx, _token, jwt) {
-          const estimate = estimateTokenBytes(jwt.payload);
-          if (estimate > largeTokenBytes) {
-            metrics.largeTokens.inc();
-            logger.warn(
-              { sub: jwt.payload.sub, aud: jwt.payload.aud, approximateBytes: estimate },
-              'access token exceeds 4 KB; consider fewer roles or audience-specific permissions',
-            );
-          }
-        },
-      },
-    },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
     ttl: {
@@ -276,6 +262,26 @@ export function createOidcProvider(deps: OidcDeps): Provider {
     },
   };
 
+  /**
+   * Warns about an access token over 4 KB, measured on the token endpoint's answer: the exact size,
+   * at the cost of a length check (every JWT access token is issued there).
+   */
+  function warnIfLarge(ctx: KoaContextWithOIDC) {
+    const token = (ctx.body as { access_token?: unknown } | undefined)?.access_token;
+    if (typeof token !== 'string' || token.length <= largeTokenBytes) return;
+    const issued = ctx.oidc.entities.AccessToken ?? ctx.oidc.entities.ClientCredentials;
+    metrics.largeTokens.inc();
+    logger.warn(
+      {
+        client_id: ctx.oidc.client?.clientId,
+        sub: (issued as { accountId?: string } | undefined)?.accountId ?? ctx.oidc.client?.clientId,
+        aud: (issued as { resourceServer?: { audience?: string } } | undefined)?.resourceServer?.audience,
+        bytes: token.length,
+      },
+      'access token exceeds 4 KB; consider fewer roles or audience-specific permissions',
+    );
+  }
+
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.TRUST_PROXY;
   reuseClientInstances(provider, deps.adapter('Client'));
@@ -298,6 +304,7 @@ export function createOidcProvider(deps: OidcDeps): Provider {
     ) {
       await deps.onSessionEnded(session.accountId, session.uid);
     }
+    if (oidc?.route === 'token') warnIfLarge(ctx as KoaContextWithOIDC);
     const refused = (ctx.body as { error?: string } | undefined)?.error === 'unsupported_token_type';
     if (oidc?.route === 'revocation' && ctx.status === 400 && refused && oidc.client && deps.onJwtRevocation) {
       await deps.onJwtRevocation(oidc.client.clientId, String(oidc.params?.token ?? ''));
