@@ -15,12 +15,21 @@ function subjectOf(event: SecurityEvent) {
   return user;
 }
 
-/** The SET claims of an event (RFC 8417), with the CAEP/RISC `subject` and `event_timestamp`. */
+/**
+ * The SET claims of an event (RFC 8417), with the CAEP/RISC `subject` and `event_timestamp`, and
+ * Usher's `covered_tokens_exp`: the instant by which every token the event covers has expired (the
+ * row's expiry: the revoked token's own `exp`, or the longest access-token lifetime from the event
+ * on). Receivers keep the event that long and no longer.
+ */
 export function setClaims(issuer: string, event: SecurityEvent) {
   // Tokens whose iat (whole seconds) is below this are covered; rounding up keeps every token minted
   // before revokedBefore covered.
   const eventTimestamp = Math.ceil((event.revokedBefore ?? event.createdAt).getTime() / 1000);
-  const body: Record<string, unknown> = { subject: subjectOf(event), event_timestamp: eventTimestamp };
+  const body: Record<string, unknown> = {
+    subject: subjectOf(event),
+    event_timestamp: eventTimestamp,
+    covered_tokens_exp: Math.ceil(event.expiresAt.getTime() / 1000),
+  };
   if (event.eventType === eventTypes.tokenRevoked) body.jti = event.tokenJti;
   if (event.data) Object.assign(body, event.data);
   return {

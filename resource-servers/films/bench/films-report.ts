@@ -88,8 +88,8 @@ export function filmsNotes(results: FilmsResults): string[] {
   if (results.introspection.status !== 200) {
     notes.push(
       `* Introspection: films answered ${results.introspection.status}, not 200, because ${results.introspection.reason ?? 'of the provider'}. ` +
-        'The provider refused to introspect the JWT access token, so each request paid the round trip and the client authentication but not the check: ' +
-        'the introspection figure is an upper bound, and the ratio a lower bound.',
+        'The provider introspects its JWT access tokens, so this means the introspection did not answer active for the subscriber (or the provider was not reached): ' +
+        'films served the caller as anonymous, so each request paid the round trip but not a subscriber answer; the introspection figure is an upper bound, and the ratio a lower bound.',
     );
   }
   return notes;

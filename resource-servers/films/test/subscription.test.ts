@@ -111,10 +111,23 @@ describe('the subscription rule (CONTRACTS 3.2) with real tokens from a real pro
     assert.equal(forViewer.films.length, 1);
   });
 
+  /** films' one log line per request, found by the X-Request-Id the test sent. */
+  const requestLine = (requestId: string) => {
+    const lines = films.logs.lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'request' && line.requestId === requestId);
+    assert.equal(lines.length, 1, `one request line for ${requestId}`);
+    return lines[0]!;
+  };
+
   test('a tampered token is 401 invalid_token, never anonymous', async () => {
-    const response = await films.get('/api/v1/films', `${subscriber}x`);
+    const response = await films.get('/api/v1/films', `${subscriber}x`, { 'x-request-id': 'tampered-1' });
     assert.equal(response.status, 401);
     assert.match(response.headers.get('www-authenticate')!, /^Bearer error="invalid_token"/);
+    const line = requestLine('tampered-1');
+    assert.equal(line.status, 401);
+    assert.equal(line.auth, 'USHER_TOKEN_INVALID');
+    assert.equal(line.degraded, false);
   });
 
   test('provider hung: an unknown kid is anonymous with X-Auth-Degraded: 1; a cached key keeps the subscription', async () => {
@@ -126,14 +139,28 @@ describe('the subscription rule (CONTRACTS 3.2) with real tokens from a real pro
       const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: 'never-published' })).toString(
         'base64url',
       );
-      const degraded = await films.get('/api/v1/films', [header, payload, signature].join('.'));
+      const degraded = await films.get('/api/v1/films', [header, payload, signature].join('.'), {
+        'x-request-id': 'degraded-list',
+      });
       assert.equal(degraded.headers.get('x-auth-degraded'), '1');
+      // The request line says why it was anonymous; the kit's warning carries the same request id.
+      assert.deepEqual(
+        (({ status, auth, degraded: flag }) => ({ status, auth, degraded: flag }))(requestLine('degraded-list')),
+        { status: 200, auth: 'USHER_KEYS_UNAVAILABLE', degraded: true },
+      );
+      const warnings = films.logs.lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.msg === 'serving anonymously: provider keys unavailable');
+      assert.equal(warnings.length, 1);
+      assert.equal(warnings[0]!.requestId, 'degraded-list');
       assert.deepEqual(await uuids(degraded), [ids.comedyNight, ids.anotherStar, ids.runningMan, ids.quietDrama]);
       const detail = await films.get(`/api/v1/films/${ids.starWars}`, [header, payload, signature].join('.'));
       assert.equal(detail.status, 403);
-      const kept = await films.get(`/api/v1/films/${ids.starWars}`, subscriber);
+      const kept = await films.get(`/api/v1/films/${ids.starWars}`, subscriber, { 'x-request-id': 'cached-key' });
       assert.equal(kept.status, 200);
       assert.equal(kept.headers.get('x-auth-degraded'), null);
+      assert.equal(requestLine('cached-key').auth, 'USHER_TOKEN_VERIFIED');
+      assert.equal(requestLine('cached-key').degraded, false);
     } finally {
       provider.resume();
     }

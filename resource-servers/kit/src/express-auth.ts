@@ -1,4 +1,4 @@
-import { problemContentType, type Logger } from '@usher/platform';
+import { currentRequestId, problemContentType, type Logger } from '@usher/platform';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import { isRejection, outcomeCodes, type Outcome, type Subject } from './outcomes.ts';
@@ -14,6 +14,8 @@ export interface RequestAuth {
 declare module 'express-serve-static-core' {
   interface Request {
     auth?: RequestAuth;
+    /** The request-scoped logger (carrying the request id), when the service sets one. */
+    log?: Logger;
   }
 }
 
@@ -47,8 +49,49 @@ function bearerToken(req: Request): string | null | undefined {
 export interface AuthenticateOptions {
   logger?: Logger;
   registry?: Registry;
+  /**
+   * At most one "serving anonymously" warning per this period, counting the degraded requests since
+   * the last one (an outage would otherwise write a line per request). Default 10 s.
+   */
+  degradedLogIntervalMs?: number;
   /** Answer rejections here (default). Services with their own error body pass a handler. */
   onRejected?: (req: Request, res: Response, outcome: Outcome) => void;
+}
+
+/**
+ * The request's logger: the service's request-scoped one, else the given logger with the request id
+ * of the current request context (platform's runWithRequestId).
+ */
+function requestLogger(req: Request, logger: Logger | undefined): Logger | undefined {
+  if (req.log) return req.log;
+  const requestId = currentRequestId();
+  return requestId ? logger?.child({ requestId }) : logger;
+}
+
+/**
+ * One warning per period while degraded, with how many requests were served anonymously since the
+ * previous one: the first degraded request is said at once, the rest of an outage in a few lines.
+ */
+function degradedWarnings(intervalMs: number) {
+  let lastLine = 0;
+  let unreported = 0;
+  return function warnDegraded(log: Logger | undefined, outcome: Outcome) {
+    unreported += 1;
+    const now = Date.now();
+    if (now - lastLine < intervalMs) return;
+    log?.warn(
+      {
+        outcome: outcome.code,
+        degraded: true,
+        reason: 'reason' in outcome ? outcome.reason : undefined,
+        degradedRequests: unreported,
+        sinceMs: lastLine ? now - lastLine : 0,
+      },
+      'serving anonymously: provider keys unavailable',
+    );
+    lastLine = now;
+    unreported = 0;
+  };
 }
 
 /**
@@ -68,6 +111,7 @@ export function authenticate(
         registers: [options.registry],
       })
     : null;
+  const warnDegraded = degradedWarnings(options.degradedLogIntervalMs ?? 10_000);
   return async function authenticateRequest(req: Request, res: Response, next: NextFunction) {
     try {
       const token = bearerToken(req);
@@ -76,8 +120,14 @@ export function authenticate(
           ? { code: outcomeCodes.invalid, degraded: false, reason: 'malformed Authorization header' }
           : await verifier.verify(token);
       outcomes?.inc({ outcome: outcome.code });
+      // Set for rejections too, so the service's request log line can say why it answered 401.
+      req.auth = {
+        subject: outcome.code === outcomeCodes.verified ? outcome.subject : null,
+        degraded: outcome.degraded,
+        outcome,
+      };
       if (isRejection(outcome)) {
-        options.logger?.info({ outcome: outcome.code }, 'bearer token refused');
+        requestLogger(req, options.logger)?.info({ outcome: outcome.code }, 'bearer token refused');
         if (options.onRejected) return options.onRejected(req, res, outcome);
         const detail = 'reason' in outcome ? outcome.reason : 'invalid token';
         return problem(
@@ -90,16 +140,8 @@ export function authenticate(
       }
       if (outcome.degraded) {
         res.set(degradedHeader, '1');
-        options.logger?.warn(
-          { outcome: outcome.code, reason: 'reason' in outcome ? outcome.reason : undefined },
-          'serving anonymously: provider keys unavailable',
-        );
+        warnDegraded(requestLogger(req, options.logger), outcome);
       }
-      req.auth = {
-        subject: outcome.code === outcomeCodes.verified ? outcome.subject : null,
-        degraded: outcome.degraded,
-        outcome,
-      };
       next();
     } catch (error) {
       next(error);

@@ -16,5 +16,5 @@ export {
   type AuthenticateOptions,
   type RequestAuth,
 } from './express-auth.ts';
-export { RevocationList, revocationEventTypes } from './revocation-list.ts';
+export { RevocationList, revocationEventTypes, type RevocationListOptions } from './revocation-list.ts';
 export { SecurityEventReceiver, type ReceiverOptions } from './security-event-receiver.ts';

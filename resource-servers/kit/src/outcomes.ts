@@ -9,9 +9,9 @@ export const outcomeCodes = {
   anonymous: 'USHER_TOKEN_ABSENT',
   /** The provider cannot be reached and the token's key was never obtainable: anonymous, degraded. */
   degraded: 'USHER_KEYS_UNAVAILABLE',
-  /** Bad signature, wrong audience or issuer, malformed, wrong type or algorithm. */
+  /** Bad signature, wrong audience or issuer, malformed, wrong type or algorithm, not yet valid (`nbf`). */
   invalid: 'USHER_TOKEN_INVALID',
-  /** Past its expiry (with leeway) or not yet valid. */
+  /** Past its expiry (with leeway). */
   expired: 'USHER_TOKEN_EXPIRED',
   /** Covered by a revocation event. */
   revoked: 'USHER_TOKEN_REVOKED',

@@ -30,12 +30,32 @@ interface EventBody {
   subject?: { format?: string; id?: string; user?: { id?: string }; session?: { id?: string } };
   event_timestamp?: number;
   jti?: string;
+  /**
+   * Usher's extension member (NumericDate): by then every token the event covers has expired. For a
+   * single token it is that token's `exp`; for a session or a subject, the event's instant plus the
+   * provider's longest access-token lifetime (and a margin).
+   */
+  covered_tokens_exp?: number;
+}
+
+export interface RevocationListOptions {
+  /** Where the list is persisted, so a restart does not forget a revocation. */
+  file?: string;
+  /**
+   * How long to keep an event that does not say when its tokens expire (a transmitter other than
+   * Usher's): set it to the issuer's longest access-token lifetime. Default 2 h.
+   */
+  retainSeconds?: number;
+  /** Kept this long past `covered_tokens_exp`, for clock skew and the verifier's leeway. Default 60 s. */
+  leewaySeconds?: number;
 }
 
 /**
  * What the revocation feed has said, kept until every token it covers has expired: whole subjects
  * from an instant on (claims change, password change, blocking, deletion), sessions (sign-out) and
- * single tokens (by jti). Persisted to disk so a restart does not forget a revocation.
+ * single tokens (by jti). Each event's own `covered_tokens_exp` says how long that is, so retention
+ * follows the provider's configured token lifetime. Persisted to disk so a restart does not forget a
+ * revocation.
  */
 export class RevocationList implements RevocationCheck {
   private subjects = new Map<string, { before: number; until: number }>();
@@ -44,10 +64,14 @@ export class RevocationList implements RevocationCheck {
   private saving: Promise<void> | null = null;
   private dirty = false;
 
-  constructor(private readonly options: { file?: string; retainSeconds?: number } = {}) {}
+  constructor(private readonly options: RevocationListOptions = {}) {}
 
-  private get retainMs() {
-    return (this.options.retainSeconds ?? 2 * 60 * 60) * 1000;
+  /** Until when an event must be kept: past the last expiry of a token it covers. */
+  private keepUntil(body: EventBody, now: number): number {
+    if (typeof body.covered_tokens_exp === 'number' && Number.isFinite(body.covered_tokens_exp)) {
+      return body.covered_tokens_exp * 1000 + (this.options.leewaySeconds ?? 60) * 1000;
+    }
+    return now + (this.options.retainSeconds ?? 2 * 60 * 60) * 1000;
   }
 
   async load(): Promise<void> {
@@ -70,16 +94,21 @@ export class RevocationList implements RevocationCheck {
     for (const [type, body] of Object.entries(events)) {
       const subject = body.subject?.user?.id ?? body.subject?.id;
       if (!subject) continue;
+      const until = this.keepUntil(body, now);
       if (type === revocationEventTypes.tokenRevoked && body.jti) {
-        this.tokens.set(body.jti, now + this.retainMs);
+        this.tokens.set(body.jti, Math.max(until, this.tokens.get(body.jti) ?? 0));
         applied = true;
       } else if (type === revocationEventTypes.sessionRevoked && body.subject?.session?.id) {
-        this.sessions.set(`${subject} ${body.subject.session.id}`, now + this.retainMs);
+        const key = `${subject} ${body.subject.session.id}`;
+        this.sessions.set(key, Math.max(until, this.sessions.get(key) ?? 0));
         applied = true;
       } else if (subjectWide.has(type)) {
         const before = body.event_timestamp ?? Math.floor(now / 1000);
         const existing = this.subjects.get(subject);
-        this.subjects.set(subject, { before: Math.max(before, existing?.before ?? 0), until: now + this.retainMs });
+        this.subjects.set(subject, {
+          before: Math.max(before, existing?.before ?? 0),
+          until: Math.max(until, existing?.until ?? 0),
+        });
         applied = true;
       }
     }

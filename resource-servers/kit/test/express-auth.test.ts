@@ -6,7 +6,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import { Registry } from 'prom-client';
-import { createTestStores, type TestStores } from '../../../provider/test/harness.ts';
+import { acceptRequestId, createLogger, runWithRequestId } from '@usher/platform';
+import { createTestStores, LogCapture, type TestStores } from '../../../provider/test/harness.ts';
 import { authenticate, can, ProviderKeys, requirePermission, TokenVerifier } from '../src/index.ts';
 import { machineToken, registerMachineClient, startProviderProcess, type ProviderProcess } from './provider-process.ts';
 
@@ -22,6 +23,11 @@ describe('Express middleware: subject on the request, 401/403 answers, degraded 
   let subscriber: string;
   let viewer: string;
   const registry = new Registry();
+  const logs = new LogCapture();
+  const degradedLogIntervalMs = 3000;
+  /** The pino lines with `msg`, parsed. */
+  const logLines = (msg: string) =>
+    logs.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === msg);
 
   before(async () => {
     cacheDir = await mkdtemp(path.join(tmpdir(), 'usher-kit-express-'));
@@ -35,7 +41,10 @@ describe('Express middleware: subject on the request, 401/403 answers, degraded 
     await keys.start();
     const verifier = new TokenVerifier({ issuer: provider.url, audience: resource, keys });
     const app = express();
-    app.use(authenticate(verifier, { registry }));
+    // The request context a service sets up (films' requestLogging does the same).
+    app.use((req, _res, next) => runWithRequestId(acceptRequestId(req.get('x-request-id')), next));
+    const logger = createLogger({ service: 'kit-test', level: 'info', destination: logs });
+    app.use(authenticate(verifier, { registry, logger, degradedLogIntervalMs }));
     app.get('/whoami', (req, res) => {
       res.json({
         sub: req.auth?.subject?.sub ?? null,
@@ -58,8 +67,13 @@ describe('Express middleware: subject on the request, 401/403 answers, degraded 
     await rm(cacheDir, { recursive: true, force: true });
   });
 
-  const get = (pathname: string, token?: string) =>
-    fetch(base + pathname, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const get = (pathname: string, token?: string, requestId?: string) =>
+    fetch(base + pathname, {
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(requestId ? { 'x-request-id': requestId } : {}),
+      },
+    });
 
   test('the verified subject and its permissions reach the handler; anonymous callers too', async () => {
     assert.deepEqual(await (await get('/whoami', subscriber)).json(), { sub: 'subscriber-client', subscriber: true });
@@ -70,8 +84,11 @@ describe('Express middleware: subject on the request, 401/403 answers, degraded 
   });
 
   test('a bad token is 401 invalid_token problem+json; a missing permission is 403 insufficient_scope', async () => {
-    const bad = await get('/whoami', `${subscriber}x`);
+    const bad = await get('/whoami', `${subscriber}x`, 'refused-1');
     assert.equal(bad.status, 401);
+    const refused = logLines('bearer token refused').filter((line) => line.requestId === 'refused-1');
+    assert.equal(refused.length, 1, 'the refusal is logged with the request id');
+    assert.equal(refused[0]!.outcome, 'USHER_TOKEN_INVALID');
     assert.match(bad.headers.get('www-authenticate')!, /^Bearer error="invalid_token"/);
     assert.equal(bad.headers.get('content-type'), 'application/problem+json; charset=utf-8');
     const body = (await bad.json()) as { status: number; type: string; title: string };
@@ -97,17 +114,34 @@ describe('Express middleware: subject on the request, 401/403 answers, degraded 
       const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: 'never-published' })).toString(
         'base64url',
       );
-      const response = await get('/whoami', [header, payload, signature].join('.'));
+      const unknownKid = [header, payload, signature].join('.');
+      const started = Date.now();
+      const response = await get('/whoami', unknownKid, 'degraded-1');
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('x-auth-degraded'), '1');
       assert.deepEqual(await response.json(), { sub: null, subscriber: false });
+      // An outage must not write a line per request: one now, then one per period with a count.
+      const warned = () => logLines('serving anonymously: provider keys unavailable');
+      assert.equal(warned().length, 1);
+      assert.equal(warned()[0]!.requestId, 'degraded-1');
+      assert.equal(warned()[0]!.degradedRequests, 1);
+      assert.equal(warned()[0]!.level, 40);
+      const within = await Promise.all([2, 3, 4].map((index) => get('/whoami', unknownKid, `degraded-${index}`)));
+      for (const answer of within) assert.equal(answer.headers.get('x-auth-degraded'), '1');
+      assert.ok(Date.now() - started < degradedLogIntervalMs, 'the requests fell within one period');
+      assert.equal(warned().length, 1, 'requests within the period are counted, not logged');
+      await new Promise((resolve) => setTimeout(resolve, degradedLogIntervalMs - (Date.now() - started) + 50));
+      await get('/whoami', unknownKid, 'degraded-5');
+      assert.equal(warned().length, 2);
+      assert.equal(warned()[1]!.requestId, 'degraded-5');
+      assert.equal(warned()[1]!.degradedRequests, 4, 'degraded-2 to degraded-5');
       // The cached key still serves subscribers.
       assert.deepEqual(await (await get('/whoami', subscriber)).json(), { sub: 'subscriber-client', subscriber: true });
     } finally {
       provider.resume();
     }
     const metrics = await registry.metrics();
-    assert.match(metrics, /usher_token_checks_total\{outcome="USHER_KEYS_UNAVAILABLE"\} 1/);
+    assert.match(metrics, /usher_token_checks_total\{outcome="USHER_KEYS_UNAVAILABLE"\} 5/);
     assert.match(metrics, /usher_token_checks_total\{outcome="USHER_TOKEN_VERIFIED"\} [1-9]/);
   });
 });

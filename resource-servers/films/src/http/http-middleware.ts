@@ -32,7 +32,11 @@ function routeLabel(req: Request, path: string): string {
   return canonicalPath(`/${[...mount, own.replace(/^\//, '')].join('/')}`).replace(/:(\w+)/g, '{$1}');
 }
 
-/** Accepts or generates X-Request-Id, returns it, and logs one line per request with it. */
+/**
+ * Accepts or generates X-Request-Id, returns it, and logs one line per request with it, the token
+ * check's outcome code and whether the answer was degraded. `req.log` is the request-scoped logger;
+ * the kit's own lines (token refused, serving anonymously) go through it too.
+ */
 export function requestLogging(logger: Logger, metrics: Metrics): RequestHandler {
   return function requestLog(req: Request, res: Response, next: NextFunction) {
     const requestId = acceptRequestId(req.get('x-request-id'));
@@ -45,7 +49,11 @@ export function requestLogging(logger: Logger, metrics: Metrics): RequestHandler
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpDuration.observe({ route: routeLabel(req, path), status: String(res.statusCode) }, seconds);
-      log.info({ method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+      const auth = req.auth ? { auth: req.auth.outcome.code, degraded: req.auth.degraded } : {};
+      log.info(
+        { method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1000), ...auth },
+        'request',
+      );
     });
     runWithRequestId(requestId, () => next());
   };
