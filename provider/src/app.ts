@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseQuery } from 'node:querystring';
+import type { ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
 import type { Database, KeyValueStore, Logger } from '@usher/platform';
@@ -15,6 +14,8 @@ import { createOidcProvider } from './oidc/provider-factory.ts';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider-holder.ts';
 import { healthRoutes } from './ops/health-routes.ts';
 import { createFrontDoor, type RequestHandler } from './ops/front-door.ts';
+import { isForm, parseFormText, readBodyText } from './ops/form-body.ts';
+import { createCookieSigner } from './security/cookie-signer.ts';
 import { problemResponses } from './ops/problem-responses.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { createSecurityEventFeed, type SecurityEventFeed } from './security-events/feed.ts';
@@ -60,30 +61,6 @@ async function cookieSecrets(config: ProviderConfig, domain: Domain): Promise<st
 /** oidc-provider's own limit on a form body; it refuses anything longer. */
 const formLimitBytes = 56 * 1024;
 
-/**
- * A request's form body, or null when it passes the limit (the rest is left unread). Read with
- * plain stream events: this runs on every token request, where an async iterator costs more.
- */
-function readForm(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= formLimitBytes) {
-        chunks.push(chunk);
-        return;
-      }
-      req.off('data', onData);
-      req.pause();
-      resolve(null);
-    };
-    req.on('data', onData);
-    req.once('error', reject);
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
-}
-
 function oauthError(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}) {
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
@@ -99,8 +76,8 @@ function oauthError(res: ServerResponse, status: number, body: object, headers: 
  */
 function tokenEndpoint(throttle: Throttle, trustProxy: boolean, provider: RequestHandler): RequestHandler {
   return async function limitedTokenEndpoint(req, res) {
-    if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return provider(req, res);
-    const raw = await readForm(req);
+    if (!isForm(req)) return provider(req, res);
+    const raw = await readBodyText(req, formLimitBytes);
     if (raw === null) {
       // The rest of the body is never read: the connection cannot carry another request.
       res.shouldKeepAlive = false;
@@ -109,7 +86,7 @@ function tokenEndpoint(throttle: Throttle, trustProxy: boolean, provider: Reques
     }
     (req as { body?: string }).body = raw;
     // Parsed as oidc-provider parses it, so an encoded name or value cannot slip past the limit.
-    if (parseQuery(raw).grant_type === 'refresh_token') {
+    if (parseFormText(raw).grant_type === 'refresh_token') {
       const forwarded = trustProxy
         ? String(req.headers['x-forwarded-for'] ?? '')
             .split(',')[0]
@@ -202,7 +179,8 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
   const stylesheet = await readFile(new URL('./interactions/views/usher.css', import.meta.url), 'utf8');
 
   const app = new Koa({ proxy: config.TRUST_PROXY });
-  app.keys = secrets;
+  // Keygrip's interface, signing as Keygrip does; Koa's types only know arrays of secrets.
+  app.keys = createCookieSigner(secrets) as unknown as string[];
   app.on('error', () => {}); // logged by problemResponses or oidc-provider's own events
   const social = createSocialSignIn({ config, store, domain, holder, csrf, throttle, metrics, logger });
   const interactions = interactionRoutes({

@@ -1,7 +1,7 @@
-import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import type { InteractionResults } from '../oidc/protocol-types.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
+import { formBody } from '../ops/form-body.ts';
 import type { Csrf } from './csrf.ts';
 import * as pages from './views/pages.ts';
 
@@ -77,7 +77,7 @@ export function createInteractionSteps(deps: {
     await next();
   }
 
-  const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb', onError: () => {} });
+  const parseForm = formBody(16 * 1024);
 
   async function collectForm(ctx: Context, next: Next) {
     const body = (ctx.request as { body?: unknown }).body;

@@ -8,6 +8,7 @@ import type { SigningKey } from '../keys/key-store.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { ResourceStore } from '../resources/resource-store.ts';
 import { largeTokenBytes } from '../access/token-size.ts';
+import { createCookieSigner } from '../security/cookie-signer.ts';
 import * as pages from '../interactions/views/pages.ts';
 import type { createAdapterFactory } from './adapter.ts';
 import { opaqueAccessTokenOf, type OpaqueAccessToken } from './opaque-tokens.ts';
@@ -93,7 +94,8 @@ export function createOidcProvider(deps: OidcDeps): Provider {
     clients: [],
     jwks: { keys: deps.keys.map((key) => key.privateJwk) as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
-      keys: deps.cookieSecrets,
+      // Keygrip's interface, signing as Keygrip does; the types only know arrays of secrets.
+      keys: createCookieSigner(deps.cookieSecrets) as unknown as string[],
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },

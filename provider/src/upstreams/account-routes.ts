@@ -1,4 +1,4 @@
-import { bodyParser } from '@koa/bodyparser';
+import { formBody } from '../ops/form-body.ts';
 import Router from '@koa/router';
 import type { Logger } from '@usher/platform';
 import type { Context, Next } from 'koa';
@@ -102,7 +102,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     });
   });
 
-  const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb', onError: () => {} });
+  const parseForm = formBody(16 * 1024);
 
   router.post('/identities/:identity/unlink', parseForm, requireSession, async (ctx) => {
     const { user } = state(ctx);
