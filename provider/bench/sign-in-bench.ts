@@ -10,11 +10,12 @@ import {
 } from './password-sign-in-load.ts';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './throwaway-database.ts';
 import { measureCpu, type CpuSplit } from './cpu-meter.ts';
+import { medianRound, roundRatios, type Round } from './paired-rounds.ts';
 
-const seconds = 6;
+const seconds = 5;
 const concurrency = 4;
 const warmup = 12;
-const rounds = 2;
+const rounds = 3;
 
 const argon2Rate = z.object({
   verifiesPerSecond: z.number(),
@@ -36,9 +37,9 @@ export interface SignInCpu {
 
 export interface SignInResults {
   database: string;
-  /** The better of the bare runs. */
+  /** The bare run of the median round (see paired-rounds.ts). */
   bare: Argon2Rate;
-  /** The better of Usher's runs (clean runs first). */
+  /** Usher's run of the median round. */
   usher: SignInRun;
   /** The cheapest of Usher's runs in CPU per sign-in, the steadier figure on a shared machine. */
   usherCpu: SignInCpu | null;
@@ -104,7 +105,7 @@ async function usherRate(
 /**
  * Password sign-ins: the bare argon2 verify rate (a child process with the server's thread pool)
  * against Usher's POST /interaction/:uid/login rate with as many requests in flight, over sign-in
- * pages opened beforehand; alternated twice, the better run of each kept. The per-account and
+ * pages opened beforehand; three rounds of back-to-back runs, the median round kept. The per-account and
  * per-IP failure limits are off in this child only: every request comes from one IP, and the
  * bench measures the happy path.
  */
@@ -127,26 +128,29 @@ export async function benchSignIns(context: BenchContext): Promise<SignInResults
 
   const bare: Argon2Rate[] = [];
   const usher: { run: SignInRun; cpu: SignInCpu }[] = [];
+  const pairs: Round<SignInRun, Argon2Rate>[] = [];
   for (let round = 1; round <= rounds; round += 1) {
-    bare.push(await bareRate(context, round));
-    usher.push(await usherRate(context, server, database, round));
+    const yardstick = await bareRate(context, round);
+    const ours = await usherRate(context, server, database, round);
+    bare.push(yardstick);
+    usher.push(ours);
+    pairs.push({
+      ours: ours.run,
+      yardstick,
+      ratio: ours.run.perSecond / yardstick.verifiesPerSecond,
+      clean: ours.run.failed === 0,
+    });
   }
   await server.stop();
   await database.drop();
+  context.log(`  Usher/bare argon2 per round: ${roundRatios(pairs)} (the median round is kept)`);
+  const kept = medianRound(pairs);
   const best = <T>(runs: T[], rate: (run: T) => number, clean: (run: T) => boolean) =>
     [...runs].sort((a, b) => Number(clean(b)) - Number(clean(a)) || rate(b) - rate(a))[0]!;
   return {
     database: database.description,
-    bare: best(
-      bare,
-      (run) => run.verifiesPerSecond,
-      () => true,
-    ),
-    usher: best(
-      usher.map((entry) => entry.run),
-      (run) => run.perSecond,
-      (run) => run.failed === 0,
-    ),
+    bare: kept.yardstick,
+    usher: kept.ours,
     usherCpu: best(
       usher.map((entry) => entry.cpu),
       (cpu) => -(cpu.total ?? Infinity),

@@ -76,15 +76,6 @@ export async function loadTokenEndpoint(
   };
 }
 
-/** The better of several runs: clean runs first, then the higher rate. */
-export function bestRun(runs: LoadRun[]): LoadRun {
-  const sorted = [...runs].sort(
-    (a, b) => Number(a.failures > 0) - Number(b.failures > 0) || b.tokensPerSecond - a.tokensPerSecond,
-  );
-  if (!sorted[0]) throw new Error('no runs');
-  return sorted[0];
-}
-
 export function describeRun(run: LoadRun): string {
   const statuses = Object.entries(run.statusCounts)
     .map(([code, count]) => `${count}×${code}`)
