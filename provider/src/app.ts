@@ -9,8 +9,8 @@ import { createCsrf } from './interactions/csrf.ts';
 import { interactionRoutes } from './interactions/routes.ts';
 import { createThrottle, type Throttle } from './interactions/throttle.ts';
 import { stylesheetPath } from './interactions/views/layout.ts';
-import { createAdapterFactory, purgeExpiredPayloads } from './oidc/adapter.ts';
-import { createOidcProvider } from './oidc/provider-factory.ts';
+import { createAdapterFactory, inProtocolTransaction, purgeExpiredPayloads } from './oidc/adapter.ts';
+import { createOidcProvider, type OidcDeps } from './oidc/provider-factory.ts';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider-holder.ts';
 import { healthRoutes } from './ops/health-routes.ts';
 import { createFrontDoor, type RequestHandler } from './ops/front-door.ts';
@@ -144,8 +144,13 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
   // Filled once the holder exists: the revoker verifies with the keys the provider currently publishes.
   let revokeJwt: (clientId: string, token: string) => Promise<boolean> = async () => false;
   let introspectJwt: ReturnType<typeof jwtAccessTokenIntrospector> = async () => ({ active: false });
-  const onSessionEnded = (accountId: string, sessionId: string) =>
-    feed.withEvents(async (_trx, emit) => emit({ type: eventTypes.sessionRevoked, subject: accountId, sessionId }));
+  // A sign-out's session deletion (through the adapter) and its revocation event share one transaction.
+  const inSessionEnd: OidcDeps['inSessionEnd'] = (work) =>
+    feed.withEvents((trx, emit) =>
+      inProtocolTransaction(trx, () =>
+        work((accountId, sessionId) => emit({ type: eventTypes.sessionRevoked, subject: accountId, sessionId })),
+      ),
+    );
   const holder = await createProviderHolder({
     keyStore: domain.keys,
     store,
@@ -162,7 +167,7 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
         resources: domain.resources,
         logger,
         metrics,
-        onSessionEnded,
+        inSessionEnd,
         onJwtRevocation: (clientId, token) => revokeJwt(clientId, token),
         onJwtIntrospection: (client, token) => introspectJwt(client, token),
         onOpaqueRevocation: (token) => opaqueRevocations.record(token),

@@ -306,6 +306,39 @@ describe('OpenID Connect flows with openid-client as the relying party', () => {
     assert.match(await signInPage.text(), /<h1 id="page-title">Sign in<\/h1>/);
   });
 
+  test('a sign-out whose revocation event cannot be recorded does not end the session (one transaction)', async () => {
+    const { tokens, agent } = await signIn(provider, config, user, { resource: filmsResource });
+    const sid = decodeJwt(tokens.access_token).sid as string;
+    const sessionRow = () => provider.db.knex('oidc_payloads').where({ model: 'Session', uid: sid }).first();
+    assert.ok(await sessionRow(), 'the session is stored');
+    const knex = provider.db.knex;
+    await knex.raw(
+      `CREATE OR REPLACE FUNCTION refuse_security_events() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION 'security events refused by the test'; END $$ LANGUAGE plpgsql`,
+    );
+    await knex.raw(
+      'CREATE TRIGGER refuse_security_events BEFORE INSERT ON security_events FOR EACH ROW EXECUTE FUNCTION refuse_security_events()',
+    );
+    const { readForm } = await import('./user-agent.ts');
+    const confirm = async () => {
+      const url = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token! });
+      const form = readForm(await (await agent.follow(url.toString(), provider.url)).response.text());
+      return agent.submit(form.action, provider.url, { ...form.fields, logout: 'yes' });
+    };
+    try {
+      const failed = await confirm();
+      assert.ok(failed.response.status >= 500, `status ${failed.response.status}`);
+      assert.ok(await sessionRow(), 'the session survives a sign-out whose event was not recorded');
+      assert.equal(await knex('security_events').where({ session_id: sid }).first(), undefined);
+    } finally {
+      await knex.raw('DROP TRIGGER refuse_security_events ON security_events');
+      await knex.raw('DROP FUNCTION refuse_security_events()');
+    }
+    await confirm();
+    assert.equal(await sessionRow(), undefined);
+    assert.ok(await knex('security_events').where({ session_id: sid }).first(), 'recorded with the sign-out');
+  });
+
   test('an expired refresh token is refused with invalid_grant', async () => {
     const short = await startProvider(stores, { REFRESH_TOKEN_TTL: '1' });
     try {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KeyValueStore, Knex } from '@usher/platform';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { ClientStore } from '../clients/client-store.ts';
@@ -25,12 +26,28 @@ export interface AdapterDeps {
   clients: ClientStore;
 }
 
+const protocolTransaction = new AsyncLocalStorage<Knex>();
+
+/**
+ * Runs `work` with every durable protocol write (and read) of this async context inside `trx`, so a
+ * change oidc-provider makes and what we record about it (a sign-out and its revocation event)
+ * commit or roll back together.
+ */
+export function inProtocolTransaction<T>(trx: Knex, work: () => Promise<T>): Promise<T> {
+  return protocolTransaction.run(trx, work);
+}
+
 /** One JSONB table for every model, with expiry and the indexes oidc-provider looks up by. */
 class PostgresAdapter implements Adapter {
   constructor(
     private readonly model: string,
-    private readonly knex: Knex,
+    private readonly root: Knex,
   ) {}
+
+  /** The request's protocol transaction when there is one, else the pool. */
+  private get knex(): Knex {
+    return protocolTransaction.getStore() ?? this.root;
+  }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number) {
     await this.knex('oidc_payloads')

@@ -23,8 +23,13 @@ export interface OidcDeps {
   resources: ResourceStore;
   logger: Logger;
   metrics: Metrics;
-  /** Called when a browser session ends (RP-initiated logout): its tokens must stop working. */
-  onSessionEnded?: (accountId: string, sessionId: string) => Promise<void>;
+  /**
+   * Runs a sign-out confirmation in one transaction: `work` lets oidc-provider end the session, then
+   * records which session ended (its tokens must stop working), so both commit or neither does.
+   */
+  inSessionEnd?: (
+    work: (recordEnded: (accountId: string, sessionId: string) => Promise<void>) => Promise<void>,
+  ) => Promise<void>;
   /** Revokes a JWT access token (by jti) for the authenticated client; oidc-provider cannot. */
   onJwtRevocation?: (clientId: string, token: string) => Promise<boolean>;
   /** An opaque access token revoked at /token/revocation (oidc-provider has deleted it). */
@@ -293,19 +298,20 @@ export function createOidcProvider(deps: OidcDeps): Provider {
   // 200 (RFC 7009), and introspect them ourselves (RFC 7662).
   // Its routes answer their own errors, so the refusal is rewritten here, before Koa responds.
   provider.use(async (ctx, next) => {
-    await next();
-    const { oidc } = ctx as KoaContextWithOIDC;
-    // A completed sign-out: its session's tokens are revoked before the browser is sent on.
-    const session = oidc?.session as { accountId?: string; uid?: string; destroyed?: boolean } | undefined;
-    if (
-      oidc?.route === 'end_session_confirm' &&
-      session?.destroyed &&
-      session.accountId &&
-      session.uid &&
-      deps.onSessionEnded
-    ) {
-      await deps.onSessionEnded(session.accountId, session.uid);
+    if (deps.inSessionEnd && ctx.method === 'POST' && /^\/session\/end\/confirm\/?$/.test(ctx.path)) {
+      // A completed sign-out: the session's end and its revocation event commit together.
+      await deps.inSessionEnd(async (recordEnded) => {
+        await next();
+        const { oidc } = ctx as KoaContextWithOIDC;
+        const session = oidc?.session as { accountId?: string; uid?: string; destroyed?: boolean } | undefined;
+        if (oidc?.route === 'end_session_confirm' && session?.destroyed && session.accountId && session.uid) {
+          await recordEnded(session.accountId, session.uid);
+        }
+      });
+    } else {
+      await next();
     }
+    const { oidc } = ctx as KoaContextWithOIDC;
     if (oidc?.route === 'token') warnIfLarge(ctx as KoaContextWithOIDC);
     const refused = (ctx.body as { error?: string } | undefined)?.error === 'unsupported_token_type';
     if (oidc?.route === 'revocation' && ctx.status === 400 && refused && oidc.client && deps.onJwtRevocation) {
