@@ -93,8 +93,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     : await openEmbeddedPostgres(embeddedDatabaseDir(options.dataDir, options.schema), options.logger);
   const url = options.databaseUrl ?? embedded!.url;
   const migrations = options.migrations ?? migrationsDir(options.schema);
+  // One connection per process on the embedded server: pglite-socket interleaves the protocol
+  // messages of concurrent connections outside transactions, so two extended-protocol queries in
+  // flight at once can bind each other's statements ("portal does not exist", or worse). PGlite runs
+  // one query at a time anyway; the pool now queues them in order instead.
   const knex = knexFactory(
-    knexConfig(url, options.schema, migrations, options.poolMax ?? (embedded ? 4 : 10), options.logger),
+    knexConfig(url, options.schema, migrations, options.poolMax ?? (embedded ? 1 : 10), options.logger),
   );
   return {
     knex,

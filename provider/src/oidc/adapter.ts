@@ -148,7 +148,9 @@ class VolatileAdapter implements Adapter {
 class ClientAdapter implements Adapter {
   constructor(private readonly clients: ClientStore) {}
   async find(id: string) {
-    return (await this.clients.find(id)) as AdapterPayload | undefined;
+    // Inside a protocol transaction (a sign-out) the lookup joins it: on the embedded database a
+    // query outside an open transaction waits for that transaction to end.
+    return (await this.clients.find(id, protocolTransaction.getStore())) as AdapterPayload | undefined;
   }
   async upsert() {
     throw new Error('clients are managed through the CLI and the admin API');
