@@ -412,8 +412,15 @@ describe('admin API: users, self-service, clients, keys, audit', () => {
     const unblocked = await call(provider, 'POST', `/api/v1/users/${target.id}/unblock`, { token: admin });
     assert.equal(unblocked.body.blocked, false);
     await userToken(provider, target);
+    const attempts = () => provider.db.knex('sign_in_attempts').where({ email: target.email });
+    const attemptCount = (await attempts()).length;
+    assert.ok(attemptCount > 0);
     assert.equal((await call(provider, 'DELETE', `/api/v1/users/${target.id}`, { token: admin })).status, 204);
     assert.equal((await call(provider, 'GET', `/api/v1/users/${target.id}`, { token: admin })).status, 404);
+    // The sign-in history stays, no longer naming the deleted account.
+    const kept = await attempts();
+    assert.equal(kept.length, attemptCount);
+    assert.ok(kept.every((row: { user_id: string | null }) => row.user_id === null));
     assert.ok((await eventsOf(target.id)).some((t) => t.endsWith('account-purged')));
   });
 

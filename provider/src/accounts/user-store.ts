@@ -101,8 +101,13 @@ export function createUserStore(knex: Knex) {
         .update({ blocked_at: blocked ? trx.fn.now() : null, updated_at: trx.fn.now() });
     },
 
+    /** Deletes the account; its sign-in history stays, no longer naming it (the log has no foreign key). */
     async delete(id: string, trx: Knex = knex): Promise<boolean> {
-      return (await trx('users').where({ id }).delete()) > 0;
+      const run = async (db: Knex) => {
+        await db('sign_in_attempts').where({ user_id: id }).update({ user_id: null });
+        return (await db('users').where({ id }).delete()) > 0;
+      };
+      return trx.isTransaction ? run(trx) : trx.transaction(run);
     },
   };
 }
