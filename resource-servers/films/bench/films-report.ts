@@ -70,8 +70,8 @@ export function filmsRows(results: FilmsResults): ReportRow[] {
       result: 'info',
     });
   }
-  const { running, killed, hung } = results.outage;
-  rows.push(outageRow('killed', killed, running), outageRow('hung', hung, running));
+  const { runningBeforeKill, killed, runningBeforeHang, hung } = results.outage;
+  rows.push(outageRow('killed', killed, runningBeforeKill), outageRow('hung', hung, runningBeforeHang));
   return rows;
 }
 
@@ -81,7 +81,7 @@ export function filmsNotes(results: FilmsResults): string[] {
     `Films: GET /api/v1/films/{id} of a film rated ${results.film.imdb_rating} (above the public 7.0 limit) with a pro_read subscriber's client-credentials token, from the response cache; ` +
       "the three films children differ only in the verifier handed to buildApp (the kit's TokenVerifier, none, or RFC 7662 introspection on every request), and bare http serves the same bytes. " +
       'Films logs one JSON line per request (to /dev/null) and follows the revocation feed, as in production.',
-    `Films outage: the provider was SIGKILLed, and after a restart SIGSTOPped; "running" is the better of a run before the kill and one after the restart; each outage run started ${results.outageLeadMs / 1000} s into the outage, past films' longest key cache age (keys refreshed every ${results.keyCacheMs / 1000} s), ` +
+    `Films outage: the provider was SIGKILLed, and after a restart SIGSTOPped; each is compared with the running run measured just before it (before the kill; after the restart, before the hang); each outage run started ${results.outageLeadMs / 1000} s into the outage, past films' longest key cache age (keys refreshed every ${results.keyCacheMs / 1000} s), ` +
       'and used tokens films had never seen, so their signatures were checked against the last good keys during the outage.',
     `Films databases: ${results.databases.join('; ')}.`,
   ];
