@@ -4,7 +4,7 @@ import type { Context, Next } from 'koa';
 
 /**
  * A request's body as text, or null when it passes `limitBytes` (the rest is left unread and the
- * stream paused). Plain stream events: on the token endpoint and the sign-in form this runs on every
+ * stream paused) or the client goes away before its end. Plain stream events: on the token endpoint and the sign-in form this runs on every
  * request, where an async iterator or a general body parser costs several times more.
  */
 export function readBodyText(req: IncomingMessage, limitBytes: number): Promise<string | null> {
@@ -24,6 +24,9 @@ export function readBodyText(req: IncomingMessage, limitBytes: number): Promise<
     req.on('data', onData);
     req.once('error', reject);
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    // A client that goes away mid-body never sends 'end': settle (a no-op after 'end') so that
+    // nothing waits for it.
+    req.once('close', () => resolve(null));
   });
 }
 
