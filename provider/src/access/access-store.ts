@@ -41,7 +41,7 @@ export class UnknownName extends Error {
  * Orders by a name column in code-unit order, like JavaScript's sort: names are ASCII, and the
  * database's default collation (often a locale one) would sort case and punctuation differently.
  */
-const codeUnitOrder = '?? collate "C"';
+export const codeUnitOrder = '?? collate "C"';
 
 /** Roles, permissions and their grants to users and clients. */
 export function createAccessStore(knex: Knex) {

@@ -1,5 +1,6 @@
 import type { Knex } from '@usher/platform';
 import { evaluatePermissionQuery, type PermissionQuery } from '@usher/kit';
+import { codeUnitOrder } from './access-store.ts';
 import { superuserPermission } from './permission-names.ts';
 
 export type GrantSource = { kind: 'direct' } | { kind: 'role'; role: string };
@@ -42,8 +43,7 @@ export async function explainPermissions(knex: Knex, userId: string, query: Perm
     .join('role_permissions as rp', 'rp.role_id', 'r.id')
     .join('permissions as p', 'p.id', 'rp.permission_id')
     .where('ur.user_id', userId)
-    // Code-unit order, as everywhere names are listed (the database's collation may be a locale's).
-    .orderByRaw('?? collate "C"', ['r.name'])
+    .orderByRaw(codeUnitOrder, ['r.name'])
     .select('r.name as role', 'p.name as permission');
   const sourcesOf = (name: string): GrantSource[] => [
     ...(direct.includes(name) ? [{ kind: 'direct' as const }] : []),
