@@ -17,6 +17,7 @@ import { freePort, startProviderProcess, type ProviderProcess } from '../resourc
 import { fixtureFilms } from '../resource-servers/films/test/fixture-catalogue.ts';
 import { startFilms, type RunningFilms } from '../resource-servers/films/test/films-harness.ts';
 import { ensureAdminUiAssets } from '../scripts/admin-ui-assets.ts';
+import { until } from '../provider/test/wait-until.ts';
 
 const artifacts = path.join(repositoryRoot, 'test-artifacts', 'admin-ui');
 const resource = 'http://films.admin-ui.test';
@@ -24,15 +25,6 @@ const receiverSecret = randomBytes(24).toString('base64url');
 const admin = { email: 'admin@usher.local', password: 'a long and unguessable passphrase' };
 const viewer = { email: 'viewer@example.com', password: `popcorn at midnight ${randomBytes(3).toString('hex')}` };
 const films = '/api/v1/films?page%5Bsize%5D=1';
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
 
 /** The provider's own sign-in page, as a person fills it in. */
 async function signInAtProvider(page: Page, user: { email: string; password: string }, screenshot?: string) {
@@ -311,7 +303,7 @@ describe('the admin UI in Chromium', () => {
       .waitFor();
 
     // Films refuses the old token once the revocation reaches it…
-    const delay = await until(async () => (await filmsApp.get(films, viewerTokens.access)).status === 401, 10_000);
+    const delay = await until(async () => (await filmsApp.get(films, viewerTokens.access)).status === 401, 10_000, 100);
     console.log(
       `# films refused the viewer's old token ${Date.now() - granted} ms after the grant (${delay} ms polling)`,
     );
@@ -463,7 +455,7 @@ describe('the admin UI in Chromium', () => {
   });
 
   test('the UI renews its token silently (refresh token, same audience) and keeps working', async () => {
-    await until(async () => (await storedAccessToken(adminPage)) !== firstAdminToken, 30_000);
+    await until(async () => (await storedAccessToken(adminPage)) !== firstAdminToken, 30_000, 100);
     const renewed = decodeJwt((await storedAccessToken(adminPage))!);
     assert.equal(renewed.aud, `${provider.url}/api`);
     assert.ok((renewed.permissions as string[]).includes('all_all'));

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { registerUser } from '../src/accounts/registration.ts';
+import { callbackUrl, signInWithCode } from './code-flow.ts';
 import type { RunningProvider } from './harness.ts';
-import { readForm, UserAgent } from './user-agent.ts';
+import { UserAgent } from './user-agent.ts';
 
-export const callbackUrl = 'http://127.0.0.1:9/callback';
+export { callbackUrl };
 export const filmsResource = 'http://films.test';
 
 export async function createUser(
@@ -47,44 +48,13 @@ export async function discover(provider: RunningProvider, clientId: string, secr
   );
 }
 
-/**
- * Runs the authorization code flow with PKCE through our real sign-in pages, as a browser would,
- * and returns the tokens openid-client obtained.
- */
-export async function signIn(
+/** The authorization code flow with PKCE through our real sign-in pages (see code-flow.ts). */
+export function signIn(
   provider: RunningProvider,
   config: oidc.Configuration,
   user: { email: string; password: string },
   params: Record<string, string> = {},
   agent = new UserAgent(),
 ) {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: callbackUrl,
-    scope: 'openid email profile',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    ...params,
-  });
-  let { response, url: at } = await agent.follow(url.toString(), provider.url);
-  if (!at.startsWith(callbackUrl)) {
-    const page = await response.text();
-    const form = readForm(page);
-    ({ response, url: at } = await agent.submit(form.action, provider.url, {
-      ...form.fields,
-      email: user.email,
-      password: user.password,
-    }));
-  }
-  if (!at.startsWith(callbackUrl))
-    throw new Error(
-      `sign-in did not reach the callback: ${response.status} ${at}\n${(await response.text()).slice(0, 1500)}`,
-    );
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(at), {
-    pkceCodeVerifier: verifier,
-    expectedState: state,
-  });
-  return { tokens, agent, callback: at };
+  return signInWithCode(provider.url, config, user, params, agent);
 }

@@ -142,8 +142,9 @@ describe('interaction pages: sign-in, registration, consent, and their failure m
     assert.ok(await provider.db.knex('users').where({ email: values.email }).first());
   });
 
-  test('a consent form without or with a wrong CSRF token is refused and grants nothing', async () => {
-    const thirdParty = await createWebClient(provider, { client_name: 'Forged partner', first_party: false });
+  /** Signs `user` in for a new third-party client named `clientName`, up to its consent page. */
+  async function signInToThirdParty(clientName: string) {
+    const thirdParty = await createWebClient(provider, { client_name: clientName, first_party: false });
     const partner = await discover(provider, thirdParty.client_id, thirdParty.client_secret);
     const { agent, form } = await openSignIn(provider, partner);
     const afterLogin = await agent.submit(form.action, provider.url, {
@@ -153,6 +154,11 @@ describe('interaction pages: sign-in, registration, consent, and their failure m
     });
     const consentPage = await afterLogin.response.text();
     assert.match(consentPage, /Allow access\?/);
+    return { agent, consentPage };
+  }
+
+  test('a consent form without or with a wrong CSRF token is refused and grants nothing', async () => {
+    const { agent, consentPage } = await signInToThirdParty('Forged partner');
     const consent = readForm(consentPage);
     for (const fields of [{}, { csrf: tampered(consent.fields.csrf!) }]) {
       const { response, url } = await agent.submit(consent.action, provider.url, fields);
@@ -246,16 +252,7 @@ describe('interaction pages: sign-in, registration, consent, and their failure m
   });
 
   test('third-party clients ask for consent; first-party clients skip it', async () => {
-    const thirdParty = await createWebClient(provider, { client_name: 'Partner app', first_party: false });
-    const partner = await discover(provider, thirdParty.client_id, thirdParty.client_secret);
-    const { agent, form } = await openSignIn(provider, partner);
-    const afterLogin = await agent.submit(form.action, provider.url, {
-      ...form.fields,
-      email: user.email,
-      password: user.password,
-    });
-    const consent = await afterLogin.response.text();
-    assert.match(consent, /Allow access\?/);
+    const { agent, consentPage: consent } = await signInToThirdParty('Partner app');
     assert.match(consent, /Partner app/);
     const consentForm = readForm(consent);
     const granted = await agent.submit(consentForm.action, provider.url, consentForm.fields);

@@ -211,6 +211,11 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
   ) {
     await page.getByRole('link', { name: button }).click();
     await page.waitForURL((current) => current.toString().startsWith(proxy.url));
+    await submitPassword(page, user);
+  }
+
+  /** Fills and sends a password sign-in form (ours, or the upstream Usher's, which is the same page). */
+  async function submitPassword(page: Page, user: { email: string; password: string }) {
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -390,9 +395,7 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     const existing = await createUser(provider);
     const context = await browser.newContext();
     let flow = await beginSignIn(context);
-    await flow.page.getByLabel('Email').fill(existing.email);
-    await flow.page.getByLabel('Password').fill(existing.password);
-    await flow.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await submitPassword(flow.page, existing);
     assert.equal((await tokensOf(flow)).sub, existing.id);
 
     const account = newGoogleAccount({ email: existing.email });
@@ -442,9 +445,7 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     assert.equal((await lastAttempt('google')).result, 'state_mismatch');
     // The original request is still alive: signing in with a password completes it.
     const existing = await createUser(provider);
-    await flow.page.getByLabel('Email').fill(existing.email);
-    await flow.page.getByLabel('Password').fill(existing.password);
-    await flow.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await submitPassword(flow.page, existing);
     assert.equal((await tokensOf(flow)).sub, existing.id);
     await context.close();
   });
@@ -736,9 +737,7 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     const person = await upstreamUser({ email: existing.email });
     const context = await browser.newContext();
     let flow = await beginSignIn(context);
-    await flow.page.getByLabel('Email').fill(existing.email);
-    await flow.page.getByLabel('Password').fill(existing.password);
-    await flow.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await submitPassword(flow.page, existing);
     assert.equal((await tokensOf(flow)).sub, existing.id);
 
     flow = await beginSignIn(context, { prompt: 'login' });

@@ -13,6 +13,7 @@ import {
 } from '../../kit/test/provider-process.ts';
 import { fixtureFilms, ids } from './fixture-catalogue.ts';
 import { startFilms, type RunningFilms } from './films-harness.ts';
+import { until } from '../../../provider/test/wait-until.ts';
 
 const resource = 'http://films.revocation.test';
 const receiverSecret = randomBytes(24).toString('base64url');
@@ -22,15 +23,6 @@ const receiverSecret = randomBytes(24).toString('base64url');
  */
 const pollMs = storeMode === 'real' ? 60_000 : 300;
 const bound = storeMode === 'real' ? 1000 : pollMs + 1500;
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
 
 /**
  * Films follows the revocation feed as `npm start` wires it: the provider registers the receiver

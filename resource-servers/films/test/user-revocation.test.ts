@@ -23,6 +23,7 @@ import {
 } from '../../kit/test/user-sign-in.ts';
 import { fixtureFilms, ids } from './fixture-catalogue.ts';
 import { startFilms, type RunningFilms } from './films-harness.ts';
+import { until } from '../../../provider/test/wait-until.ts';
 
 const resource = 'http://films.user-revocation.test';
 const receiverSecret = randomBytes(24).toString('base64url');
@@ -40,15 +41,6 @@ const eventType = {
   accountDisabled: 'https://schemas.openid.net/secevent/risc/event-type/account-disabled',
   accountPurged: 'https://schemas.openid.net/secevent/risc/event-type/account-purged',
 };
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
 
 /**
  * A signed-in user's token (from the provider's real sign-in page) is refused by films once the

@@ -8,6 +8,7 @@ import { decodeJwt } from 'jose';
 import { createTestStores, storeMode, type TestStores, pastClaimsChangeLead } from '../../../provider/test/harness.ts';
 import { outcomeCodes, ProviderKeys, RevocationList, SecurityEventReceiver, TokenVerifier } from '../src/index.ts';
 import { machineToken, registerMachineClient, startProviderProcess, type ProviderProcess } from './provider-process.ts';
+import { until } from '../../../provider/test/wait-until.ts';
 
 const resource = 'http://films.revocation.test';
 const pollIntervalMs = 1000;
@@ -19,15 +20,6 @@ const idlePollMs = 60_000;
 const pubSubBoundMs = 1000;
 /** Not the default: the feed's retention must follow the configured lifetime. */
 const accessTokenTtl = 600;
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
 
 describe(`revocation feed: signed SETs by poll${storeMode === 'real' ? ' and Redis pub/sub' : ''}`, () => {
   let stores: TestStores;

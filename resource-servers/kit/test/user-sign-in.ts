@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
-import { readForm, UserAgent } from '../../../provider/test/user-agent.ts';
+import { callbackUrl, signInWithCode } from '../../../provider/test/code-flow.ts';
+import { readForm } from '../../../provider/test/user-agent.ts';
 import type { ProviderProcess } from './provider-process.ts';
 
 /**
@@ -8,7 +9,7 @@ import type { ProviderProcess } from './provider-process.ts';
  * provider's real sign-in page over HTTP (authorization code with PKCE), signed out through its
  * RP-initiated logout. Nothing here imports provider source.
  */
-export const callbackUrl = 'http://127.0.0.1:9/callback';
+export { callbackUrl };
 const signedOutUrl = 'http://127.0.0.1:9/signed-out';
 
 export interface UserAccount {
@@ -56,29 +57,7 @@ export async function signInUser(
   user: UserAccount,
   resource: string,
 ) {
-  const agent = new UserAgent();
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: callbackUrl,
-    scope: 'openid email profile',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    resource,
-  });
-  const { response } = await agent.follow(url.toString(), provider.url);
-  const form = readForm(await response.text());
-  const { response: landed, url: at } = await agent.submit(form.action, provider.url, {
-    ...form.fields,
-    email: user.email,
-    password: user.password,
-  });
-  if (!at.startsWith(callbackUrl)) throw new Error(`sign-in stopped at ${landed.status} ${at}`);
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(at), {
-    pkceCodeVerifier: verifier,
-    expectedState: state,
-  });
+  const { tokens, agent } = await signInWithCode(provider.url, config, user, { resource });
   return { tokens, agent };
 }
 
