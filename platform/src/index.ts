@@ -9,9 +9,11 @@ export {
   openDatabase,
   repositoryRoot,
   resolveDataDir,
+  statement,
   type Database,
   type DatabaseOptions,
   type Knex,
+  type Statement,
 } from './database.ts';
 export { embeddedLockFile, openEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 export { openKeyValueStore, type KeyValueStore } from './key-value-store.ts';

@@ -1,4 +1,4 @@
-import type { Knex } from '@usher/platform';
+import { statement, type Knex } from '@usher/platform';
 
 export type SignInMethod = 'password' | 'google' | 'upstream';
 export type SignInResult =
@@ -26,16 +26,22 @@ export interface SignInAttempt {
 
 /** Every sign-in attempt, successful or not, is recorded (CONTRACTS.md 1.1). */
 export function createSignInLog(knex: Knex) {
+  const insert = statement<never>(
+    knex,
+    'usher_sign_in_attempt',
+    `insert into sign_in_attempts (user_id, email, ip_address, user_agent, method, result)
+     values ($1, $2, $3, $4, $5, $6)`,
+  );
   return {
     async record(attempt: SignInAttempt): Promise<void> {
-      await knex('sign_in_attempts').insert({
-        user_id: attempt.userId,
-        email: attempt.email?.slice(0, 320) ?? null,
-        ip_address: attempt.ipAddress?.slice(0, 64) ?? null,
-        user_agent: attempt.userAgent?.slice(0, 512) ?? null,
-        method: attempt.method,
-        result: attempt.result,
-      });
+      await insert([
+        attempt.userId,
+        attempt.email?.slice(0, 320) ?? null,
+        attempt.ipAddress?.slice(0, 64) ?? null,
+        attempt.userAgent?.slice(0, 512) ?? null,
+        attempt.method,
+        attempt.result,
+      ]);
     },
 
     async forUser(userId: string, limit = 100) {

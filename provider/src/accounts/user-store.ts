@@ -1,4 +1,4 @@
-import type { Knex } from '@usher/platform';
+import { statement, type Knex } from '@usher/platform';
 
 export interface UserRow {
   id: string;
@@ -12,6 +12,20 @@ export interface UserRow {
   created_at: Date;
   updated_at: Date;
 }
+
+/** UserRow's columns, named so that a prepared statement survives a migration adding one. */
+const userColumns = [
+  'id',
+  'email',
+  'password_hash',
+  'first_name',
+  'last_name',
+  'email_verified',
+  'picture',
+  'blocked_at',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof UserRow)[];
 
 export interface NewUser {
   email: string;
@@ -49,11 +63,16 @@ export function normalizeEmail(email: string): string {
 
 /** Queries of the users table; emails are unique case-insensitively. */
 export function createUserStore(knex: Knex) {
+  // Every password sign-in starts here.
+  const byEmail = statement<UserRow>(
+    knex,
+    'usher_user_by_email',
+    `select ${userColumns.join(', ')} from users where lower(email) = lower($1) limit 1`,
+  );
   return {
-    async findByEmail(email: string, trx: Knex = knex): Promise<UserRow | undefined> {
-      return trx<UserRow>('users')
-        .whereRaw('lower(email) = lower(?)', [normalizeEmail(email)])
-        .first();
+    async findByEmail(email: string, trx?: Knex): Promise<UserRow | undefined> {
+      const [user] = await byEmail([normalizeEmail(email)], trx);
+      return user;
     },
 
     async findById(id: string, trx: Knex = knex): Promise<UserRow | undefined> {

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { KeyValueStore, Knex } from '@usher/platform';
+import { statement, type KeyValueStore, type Knex, type Statement } from '@usher/platform';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { ClientStore } from '../clients/client-store.ts';
 
@@ -37,11 +37,38 @@ export function inProtocolTransaction<T>(trx: Knex, work: () => Promise<T>): Pro
   return protocolTransaction.run(trx, work);
 }
 
+interface PayloadStatements {
+  upsert: Statement<never>;
+  findById: Statement<PayloadRow>;
+}
+
+/** Every protocol request reads or writes a payload by id: prepared statements, not the query builder. */
+function payloadStatements(knex: Knex): PayloadStatements {
+  return {
+    upsert: statement(
+      knex,
+      'usher_payload_upsert',
+      `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at)
+       values ($1, $2, $3, $4, $5, $6, $7)
+       on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+         uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`,
+    ),
+    findById: statement(
+      knex,
+      'usher_payload_find',
+      `select payload, consumed_at from oidc_payloads
+       where model = $1 and id = $2 and (expires_at is null or expires_at > now())
+       limit 1`,
+    ),
+  };
+}
+
 /** One JSONB table for every model, with expiry and the indexes oidc-provider looks up by. */
 class PostgresAdapter implements Adapter {
   constructor(
     private readonly model: string,
     private readonly root: Knex,
+    private readonly statements: PayloadStatements,
   ) {}
 
   /** The request's protocol transaction when there is one, else the pool. */
@@ -50,18 +77,18 @@ class PostgresAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number) {
-    await this.knex('oidc_payloads')
-      .insert({
-        model: this.model,
+    await this.statements.upsert(
+      [
+        this.model,
         id,
-        payload: JSON.stringify(payload),
-        grant_id: payload.grantId ?? null,
-        uid: payload.uid ?? null,
-        user_code: payload.userCode ?? null,
-        expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-      })
-      .onConflict(['model', 'id'])
-      .merge(['payload', 'grant_id', 'uid', 'user_code', 'expires_at']);
+        JSON.stringify(payload),
+        payload.grantId ?? null,
+        payload.uid ?? null,
+        payload.userCode ?? null,
+        expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+      ],
+      protocolTransaction.getStore(),
+    );
   }
 
   private async live(where: Record<string, string>): Promise<PayloadRow | undefined> {
@@ -72,7 +99,8 @@ class PostgresAdapter implements Adapter {
   }
 
   async find(id: string) {
-    return withConsumed(await this.live({ id }));
+    const [row] = await this.statements.findById([this.model, id], protocolTransaction.getStore());
+    return withConsumed(row);
   }
 
   async findByUid(uid: string) {
@@ -168,10 +196,11 @@ class ClientAdapter implements Adapter {
 
 export function createAdapterFactory({ knex, store, clients }: AdapterDeps) {
   const useVolatile = store.kind === 'redis';
+  const statements = payloadStatements(knex);
   return (model: string): Adapter => {
     if (model === 'Client') return new ClientAdapter(clients);
     if (useVolatile && volatileModels.has(model)) return new VolatileAdapter(model, store);
-    return new PostgresAdapter(model, knex);
+    return new PostgresAdapter(model, knex, statements);
   };
 }
 
