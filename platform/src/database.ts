@@ -23,6 +23,13 @@ export interface DatabaseOptions {
   migrations?: string;
   poolMax?: number;
   logger?: Logger;
+  /**
+   * Hot statements (see statement()) are named prepared statements on a PostgreSQL server unless
+   * this is false: behind a pooler that hands each transaction a different server connection
+   * (PgBouncer in transaction mode before 1.21), a name prepared on one connection is missing on the
+   * next. Ignored on the embedded server, which never uses names.
+   */
+  preparedStatements?: boolean;
 }
 
 export interface Database {
@@ -87,8 +94,11 @@ export function knexConfig(
   };
 }
 
-/** knex instances on the embedded server, where every connection shares PGlite's one session. */
-const sharedSession = new WeakSet<Knex>();
+/**
+ * knex instances whose statements run unnamed: the embedded server (every connection shares
+ * PGlite's one session, where names would clash), or a server behind a transaction pooler.
+ */
+const unnamedStatements = new WeakSet<Knex>();
 
 /** A statement's parameter values: what node-postgres and knex.raw both send as they are. */
 export type StatementValue = string | number | boolean | Date | null;
@@ -99,7 +109,8 @@ export type Statement<Row> = (values: readonly StatementValue[], trx?: Knex) => 
  * without knex's query builder. On a PostgreSQL server it is a named prepared statement, parsed and
  * planned once per connection; measured on the sign-in path, that is 40% less client CPU and about
  * half the server's time of a builder query. On the embedded server it is parsed each time, since a
- * name prepared by one connection would clash in the session they all share. Inside a transaction
+ * name prepared by one connection would clash in the session they all share; likewise when the
+ * database was opened with `preparedStatements: false`. Inside a transaction
  * (`trx`) it runs on that transaction's connection through knex.raw. Name the columns it returns:
  * a prepared `select *` fails once a migration adds a column ("cached plan must not change result
  * type"), a named list does not.
@@ -119,7 +130,7 @@ export function statement<Row>(knex: Knex, name: string, text: string): Statemen
     if (trx) return ((await trx.raw(rawText, values)) as { rows: Row[] }).rows;
     const connection = await client.acquireConnection();
     try {
-      const query = sharedSession.has(knex) ? { text, values } : { name, text, values };
+      const query = unnamedStatements.has(knex) ? { text, values } : { name, text, values };
       return (await connection.query(query)).rows as Row[];
     } finally {
       await client.releaseConnection(connection);
@@ -144,7 +155,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const knex = knexFactory(
     knexConfig(url, options.schema, migrations, options.poolMax ?? (embedded ? 1 : 10), options.logger),
   );
-  if (embedded) sharedSession.add(knex);
+  if (embedded || options.preparedStatements === false) unnamedStatements.add(knex);
   return {
     knex,
     schema: options.schema,

@@ -120,6 +120,26 @@ describe('statement on a PostgreSQL server', () => {
     assert.deepEqual(await count([]), [{ n: 2 }]);
   });
 
+  test('runs unnamed when the database is opened with preparedStatements: false (a transaction pooler)', async () => {
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    const pooled = await openDatabase({
+      databaseUrl: url.toString(),
+      dataDir: workDir,
+      schema: 'public',
+      migrations: noMigrations,
+      poolMax: 1,
+      preparedStatements: false,
+    });
+    try {
+      const byId = statement<{ title: string }>(pooled.knex, 'films_by_id', 'select title from films where id = $1');
+      assert.deepEqual(await byId([1]), [{ title: 'Metropolis' }]);
+      assert.deepEqual(await preparedNames(pooled), []);
+    } finally {
+      await pooled.close();
+    }
+  });
+
   test('refuses placeholders out of order, repeated, or knex-style', () => {
     assert.throws(() => statement(db.knex, 'bad', 'select $2, $1'), /once each and in order/);
     assert.throws(() => statement(db.knex, 'bad', 'select $1 where $1 = 1'), /once each and in order/);

@@ -37,6 +37,7 @@ const db = await openDatabase({
   databaseUrl: config.DATABASE_URL,
   dataDir: config.dataDir,
   schema: config.DATABASE_SCHEMA,
+  preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
   logger,
 });
 await db.migrate();

@@ -26,6 +26,8 @@ export const providerSettings = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/)
     .default('provider'),
+  /** false behind a transaction-pooling PgBouncer older than 1.21: hot queries then run unnamed. */
+  DATABASE_PREPARED_STATEMENTS: env.boolean(true),
   USHER_DATA_DIR: z.string().optional(),
   REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('usher:'),

@@ -23,6 +23,7 @@ async function main() {
     databaseUrl: config.DATABASE_URL,
     dataDir: config.dataDir,
     schema: config.DATABASE_SCHEMA,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
     logger,
   });
   const applied = await db.migrate();

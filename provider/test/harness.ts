@@ -138,6 +138,7 @@ export async function startProvider(
     databaseUrl: config.DATABASE_URL,
     dataDir: config.dataDir,
     schema: config.DATABASE_SCHEMA,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
   });
   const store = openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX);
   let built: UsherProvider;

@@ -29,6 +29,7 @@ export async function withContext<T>(work: (context: CliContext) => Promise<T>):
     databaseUrl: config.DATABASE_URL,
     dataDir: config.dataDir,
     schema: config.DATABASE_SCHEMA,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
   });
   const opened: { store?: KeyValueStore } = {};
   try {
