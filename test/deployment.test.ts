@@ -6,7 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -731,6 +733,20 @@ test('each image installs the dependencies of exactly the workspaces it copies, 
         );
       }
     }
+  }
+});
+
+test("the root postinstall is harmless where scripts/ is not copied (the images' npm ci runs it)", () => {
+  const command = (
+    JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts.postinstall;
+  assert.ok(command, 'package.json has a postinstall script');
+  const empty = mkdtempSync(path.join(tmpdir(), 'usher-postinstall-'));
+  try {
+    const run = spawnSync('sh', ['-c', command], { cwd: empty, encoding: 'utf8' });
+    assert.equal(run.status, 0, `postinstall outside the repository: ${run.stderr}`);
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
   }
 });
 

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -151,30 +151,100 @@ type PGliteClass = typeof import('@electric-sql/pglite').PGlite;
 type PGliteInstance = Awaited<ReturnType<PGliteClass['create']>>;
 
 /**
- * A new cluster costs about two seconds of initdb. The first one this process creates is dumped
- * straight away (before anything writes to it), and every later new folder starts from that copy in
- * a fraction of the time: `npm start` creates one per service, and the tests create many.
+ * A new cluster costs seconds of initdb (4.5 s measured here, against 2.2 s to start from a copy).
+ * The first one a process creates is dumped straight away (before anything writes to it), and every
+ * later new folder starts from that copy: `npm start` creates one per service, and the tests create
+ * many. The copy is also kept on disk (`npm install` makes it, see scripts/prepare-embedded.ts), so
+ * that a first start on a new machine skips initdb altogether.
  */
 let blankCluster: Promise<Blob | null> | null = null;
 
+/** Where the blank cluster is kept between processes: beside the PGlite version it was made by. */
+function blankClusterFile(): string {
+  const pglite = path.join(packageRoot, 'node_modules', '@electric-sql', 'pglite', 'package.json');
+  let version = 'unknown';
+  try {
+    version = (JSON.parse(readFileSync(pglite, 'utf8')) as { version: string }).version;
+  } catch {
+    // not found where expected: the name says so, and nothing else depends on it
+  }
+  return path.join(packageRoot, 'node_modules', '.cache', 'usher', `pglite-${version}-blank-cluster.tar.gz`);
+}
+
+const packageRoot = path.resolve(import.meta.dirname, '..', '..');
+
+async function readBlankCluster(): Promise<Blob | null> {
+  try {
+    return new Blob([await readFile(blankClusterFile())]);
+  } catch {
+    return null;
+  }
+}
+
+async function keepBlankCluster(dump: Blob): Promise<void> {
+  const file = blankClusterFile();
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(temporary, Buffer.from(await dump.arrayBuffer()));
+    await rename(temporary, file);
+  } catch {
+    await rm(temporary, { force: true }).catch(() => {});
+  }
+}
+
 async function openCluster(PGlite: PGliteClass, folder: string): Promise<PGliteInstance> {
   if (existsSync(path.join(folder, 'PG_VERSION'))) return PGlite.create(folder);
-  if (blankCluster) {
-    const blank = await blankCluster;
-    if (blank) return PGlite.create(folder, { loadDataDir: blank });
-    return PGlite.create(folder);
+  if (!blankCluster) {
+    // This process's first new cluster: from the kept copy, or else from initdb, dumped for the
+    // next ones (set before the first await, so that concurrent openers wait for it).
+    let settle!: (dump: Blob | null) => void;
+    blankCluster = new Promise((resolve) => (settle = resolve));
+    const kept = await readBlankCluster();
+    if (kept) settle(kept);
+    else {
+      try {
+        const db = await PGlite.create(folder);
+        const dump = await db.dumpDataDir('gzip');
+        settle(dump);
+        await keepBlankCluster(dump);
+        return db;
+      } catch (error) {
+        settle(null);
+        blankCluster = null;
+        throw error;
+      }
+    }
   }
-  let settle!: (dump: Blob | null) => void;
-  blankCluster = new Promise((resolve) => (settle = resolve));
+  const blank = await blankCluster;
+  if (!blank) return PGlite.create(folder);
   try {
-    const db = await PGlite.create(folder);
-    settle(await db.dumpDataDir('none'));
-    return db;
-  } catch (error) {
-    settle(null);
+    return await PGlite.create(folder, { loadDataDir: blank });
+  } catch {
+    // A damaged copy: forget it (on disk too), and this folder starts from initdb, which makes a
+    // new one; a failure that was not the copy's fails there again and is thrown.
+    await rm(folder, { recursive: true, force: true });
+    await rm(blankClusterFile(), { force: true });
     blankCluster = null;
-    throw error;
+    return openCluster(PGlite, folder);
   }
+}
+
+/**
+ * Makes the on-disk blank cluster if it is missing (`npm install` runs this through
+ * scripts/prepare-embedded.ts). Returns where it is.
+ */
+export async function prepareBlankCluster(): Promise<string> {
+  const file = blankClusterFile();
+  if (existsSync(file)) return file;
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = await PGlite.create();
+  try {
+    await keepBlankCluster(await db.dumpDataDir('gzip'));
+  } finally {
+    await db.close();
+  }
+  return file;
 }
 
 async function host(dataDir: string, lockFile: string, logger?: Logger): Promise<EmbeddedPostgres> {

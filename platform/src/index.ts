@@ -15,6 +15,11 @@ export {
   type Knex,
   type Statement,
 } from './database.ts';
-export { embeddedLockFile, openEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
+export {
+  embeddedLockFile,
+  openEmbeddedPostgres,
+  prepareBlankCluster,
+  type EmbeddedPostgres,
+} from './embedded-postgres.ts';
 export { openKeyValueStore, type KeyValueStore } from './key-value-store.ts';
 export { stopOnSignals, type GracefulStopOptions } from './graceful-stop.ts';

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Writable } from 'node:stream';
-import { createLogger, openDatabase, openEmbeddedPostgres, type Database } from '../src/index.ts';
+import { createLogger, openDatabase, openEmbeddedPostgres, prepareBlankCluster, type Database } from '../src/index.ts';
 
 /**
  * The embedded default end to end: PGlite in a temp data folder, served over the wire protocol,
@@ -116,6 +116,21 @@ describe('embedded PostgreSQL', () => {
       tables.map((row) => row.table_schema),
       ['service_one'],
     );
+  });
+
+  test('a new folder in a new process starts from the blank cluster kept on disk, not from initdb', async () => {
+    const kept = await prepareBlankCluster();
+    const before = (await stat(kept)).mtimeMs;
+    const result = await runChild(`
+      import { openDatabase } from ${JSON.stringify(platformIndex)};
+      const db = await openDatabase({ dataDir: ${JSON.stringify(path.join(workDir, 'from-blank'))}, schema: 'fresh', migrations: ${JSON.stringify(noMigrations)} });
+      const { rows } = await db.knex.raw("select current_setting('server_version_num')::int as version");
+      await db.close();
+      console.log(JSON.stringify({ version: rows[0].version }));
+    `);
+    assert.ok(Number(result.version) >= 150000, 'a working cluster');
+    // initdb would have written a fresh copy over the kept one.
+    assert.equal((await stat(kept)).mtimeMs, before, 'the kept blank cluster was used as it was');
   });
 
   test('a second openDatabase in the process shares the host and outlives the first close', async () => {
