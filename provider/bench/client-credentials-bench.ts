@@ -1,6 +1,6 @@
 import { startChild, type BenchChild } from './bench-child.ts';
 import { usherEnv, type BenchContext } from './bench-context.ts';
-import { medianRound, roundRatios, type Round } from './paired-rounds.ts';
+import { backToBack, medianRound, roundRatios, type Round } from './paired-rounds.ts';
 import { createThrowawayDatabase } from './throwaway-database.ts';
 import { issuedToken, type IssuedToken } from './jose-costs.ts';
 import {
@@ -15,7 +15,7 @@ import {
 export type AccessTokenAlg = 'ES256' | 'RS256';
 
 const load = { connections: 50, seconds: 6, warmupSeconds: 2 };
-const rounds = 3;
+const rounds = 5;
 const warmUp = { connections: 50, seconds: 4, warmupSeconds: 0 };
 
 export interface ClientCredentialsResults {
@@ -65,7 +65,8 @@ async function startPair(context: BenchContext, alg: AccessTokenAlg): Promise<Pa
 
 /**
  * Client credentials throughput: plain oidc-provider (memory adapter) against Usher (PostgreSQL),
- * both signing access tokens with ES256, in three rounds of back-to-back runs, the median round kept
+ * both signing access tokens with ES256, in five rounds of back-to-back runs (which goes first
+ * alternates), the median round kept
  * (see paired-rounds.ts); then the same with a second pair of children signing with RS256.
  */
 export async function benchClientCredentials(context: BenchContext): Promise<ClientCredentialsResults> {
@@ -87,8 +88,11 @@ export async function benchClientCredentials(context: BenchContext): Promise<Cli
     // code per request (and PostgreSQL), and its first timed run used to lag the others by a fifth.
     for (const child of [pair.plain, pair.usher]) await loadTokenEndpoint('warm-up', child.ready, warmUp);
     for (let round = 1; round <= rounds; round += 1) {
-      const yardstick = await run(`plain oidc-provider ${alg} run ${round}`, pair.plain.ready);
-      const ours = await run(`Usher ${alg} run ${round}`, pair.usher.ready);
+      const { yardstick, ours } = await backToBack(
+        round,
+        () => run(`plain oidc-provider ${alg} run ${round}`, pair.plain.ready),
+        () => run(`Usher ${alg} run ${round}`, pair.usher.ready),
+      );
       const ratio = ours.tokensPerSecond / yardstick.tokensPerSecond;
       runs[alg].push({ ours, yardstick, ratio, clean: ours.failures === 0 && yardstick.failures === 0 });
     }

@@ -23,6 +23,23 @@ export function medianRound<Ours, Yardstick>(rounds: Round<Ours, Yardstick>[]): 
   return median;
 }
 
+/**
+ * Runs one round's two sides back to back: the yardstick first in odd rounds, ours first in even
+ * ones, so that a drift within a round (or whatever the first run leaves behind) favours neither.
+ */
+export async function backToBack<Ours, Yardstick>(
+  round: number,
+  yardstick: () => Promise<Yardstick>,
+  ours: () => Promise<Ours>,
+): Promise<{ ours: Ours; yardstick: Yardstick }> {
+  if (round % 2) {
+    const measured = await yardstick();
+    return { yardstick: measured, ours: await ours() };
+  }
+  const measured = await ours();
+  return { ours: measured, yardstick: await yardstick() };
+}
+
 /** Every round's ratio, for the log: "88%, 74%, 81%". */
 export const roundRatios = (rounds: Round<unknown, unknown>[]) =>
   rounds.map((round) => `${(round.ratio * 100).toFixed(0)}%`).join(', ');

@@ -10,12 +10,12 @@ import {
 } from './password-sign-in-load.ts';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './throwaway-database.ts';
 import { measureCpu, type CpuSplit } from './cpu-meter.ts';
-import { medianRound, roundRatios, type Round } from './paired-rounds.ts';
+import { backToBack, medianRound, roundRatios, type Round } from './paired-rounds.ts';
 
 const seconds = 5;
 const concurrency = 4;
 const warmup = 12;
-const rounds = 3;
+const rounds = 5;
 
 const argon2Rate = z.object({
   verifiesPerSecond: z.number(),
@@ -105,7 +105,8 @@ async function usherRate(
 /**
  * Password sign-ins: the bare argon2 verify rate (a child process with the server's thread pool)
  * against Usher's POST /interaction/:uid/login rate with as many requests in flight, over sign-in
- * pages opened beforehand; three rounds of back-to-back runs, the median round kept. The per-account and
+ * pages opened beforehand; five rounds of back-to-back runs (which goes first alternates), the
+ * median round kept. The per-account and
  * per-IP failure limits are off in this child only: every request comes from one IP, and the
  * bench measures the happy path.
  */
@@ -130,8 +131,11 @@ export async function benchSignIns(context: BenchContext): Promise<SignInResults
   const usher: { run: SignInRun; cpu: SignInCpu }[] = [];
   const pairs: Round<SignInRun, Argon2Rate>[] = [];
   for (let round = 1; round <= rounds; round += 1) {
-    const yardstick = await bareRate(context, round);
-    const ours = await usherRate(context, server, database, round);
+    const { yardstick, ours } = await backToBack(
+      round,
+      () => bareRate(context, round),
+      () => usherRate(context, server, database, round),
+    );
     bare.push(yardstick);
     usher.push(ours);
     pairs.push({
