@@ -196,7 +196,9 @@ if (!settings.DATABASE_URL) {
   // One embedded database per service (each its own PGlite), hosted here so that services can be
   // stopped or killed on their own while the data stays up.
   const dataDir = resolveDataDir(settings.USHER_DATA_DIR);
-  const folders = ['provider', 'films'].map((schema) => embeddedDatabaseDir(dataDir, schema));
+  // Films first: its path to ready (migrations, then the demo catalogue) is the longer one, and the
+  // first database on this thread is ready about a second before the second.
+  const folders = ['films', 'provider'].map((schema) => embeddedDatabaseDir(dataDir, schema));
   databases = Promise.all(folders.map((folder) => openEmbeddedPostgres(folder)));
   // The services load their code while the databases initialise: once this process holds each
   // database's lock, a service that opens it waits for this host instead of hosting it itself.
