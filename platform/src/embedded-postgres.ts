@@ -160,19 +160,24 @@ type PGliteInstance = Awaited<ReturnType<PGliteClass['create']>>;
  */
 let blankCluster: Promise<Blob | null> | null = null;
 
-/** Where the blank cluster is kept between processes: beside the PGlite version it was made by. */
+/**
+ * Where the blank cluster is kept between processes: beside the PGlite version it was made by.
+ * Worked out once, when first needed (a process on a PostgreSQL server never needs it).
+ */
+let blankClusterPath: string | undefined;
 function blankClusterFile(): string {
-  const pglite = path.join(packageRoot, 'node_modules', '@electric-sql', 'pglite', 'package.json');
+  if (blankClusterPath) return blankClusterPath;
+  const root = path.resolve(import.meta.dirname, '..', '..');
   let version = 'unknown';
   try {
-    version = (JSON.parse(readFileSync(pglite, 'utf8')) as { version: string }).version;
+    const manifest = path.join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json');
+    version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
   } catch {
     // not found where expected: the name says so, and nothing else depends on it
   }
-  return path.join(packageRoot, 'node_modules', '.cache', 'usher', `pglite-${version}-blank-cluster.tar.gz`);
+  blankClusterPath = path.join(root, 'node_modules', '.cache', 'usher', `pglite-${version}-blank-cluster.tar.gz`);
+  return blankClusterPath;
 }
-
-const packageRoot = path.resolve(import.meta.dirname, '..', '..');
 
 async function readBlankCluster(): Promise<Blob | null> {
   try {
@@ -247,6 +252,9 @@ export async function prepareBlankCluster(): Promise<string> {
   } finally {
     await db.close();
   }
+  // keepBlankCluster is best effort for a database that makes the copy on its way; here the copy is
+  // the point, so a failure to write it is said.
+  if (!existsSync(file)) throw new Error(`could not write ${file}`);
   return file;
 }
 
