@@ -155,9 +155,11 @@ async function main(): Promise<number> {
     const signIns = await benchSignIns(context);
     rows.push(...signInRows(signIns));
     if (signIns.usherCpu?.total) {
-      const { server, database, loadGenerator } = signIns.usherCpu;
+      const { server, serverMainThread, database, loadGenerator } = signIns.usherCpu;
+      const mainThread =
+        serverMainThread === null ? '' : ` (${serverMainThread.toFixed(1)} ms of it on its main thread)`;
       notes.push(
-        `CPU per sign-in (the cheapest run): Usher ${server!.toFixed(1)} ms with argon2, PostgreSQL ${database!.toFixed(1)} ms, load generator ${loadGenerator.toFixed(1)} ms. ` +
+        `CPU per sign-in (the cheapest run): Usher ${server!.toFixed(1)} ms with argon2${mainThread}, PostgreSQL ${database!.toFixed(1)} ms, load generator ${loadGenerator.toFixed(1)} ms. ` +
           'On a machine shared with other work the CPU ratio is the steadier figure: both sides are CPU-bound, so it approximates the throughput ratio with nothing else running.',
       );
     }
