@@ -148,10 +148,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     : await openEmbeddedPostgres(embeddedDatabaseDir(options.dataDir, options.schema), options.logger);
   const url = options.databaseUrl ?? embedded!.url;
   const migrations = options.migrations ?? migrationsDir(options.schema);
-  // One connection per process on the embedded server: pglite-socket interleaves the protocol
-  // messages of concurrent connections outside transactions, so two extended-protocol queries in
-  // flight at once can bind each other's statements ("portal does not exist", or worse). PGlite runs
-  // one query at a time anyway; the pool now queues them in order instead.
+  // One connection per process on the embedded server: PGlite runs one message at a time from one
+  // session for every connection, so more connections would only queue at the host instead of here.
+  // The host keeps each connection's query cycles whole (keepQueryCyclesWhole, embedded-postgres.ts),
+  // which is what lets several processes (the CLI while the services run) share it safely.
   const knex = knexFactory(
     knexConfig(url, options.schema, migrations, options.poolMax ?? (embedded ? 1 : 10), options.logger),
   );

@@ -258,6 +258,99 @@ export async function prepareBlankCluster(): Promise<string> {
   return file;
 }
 
+/** What keepQueryCyclesWhole uses of pglite-socket's query queue (public methods of an unexported class). */
+interface QueryQueue {
+  enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number>;
+  clearQueueForHandler(handlerId: number): void;
+  clearTransactionIfNeeded(handlerId: number): Promise<void>;
+}
+
+interface QueuedMessage {
+  handlerId: number;
+  message: Uint8Array;
+  onData: (data: Uint8Array) => void;
+  resolve: (bytes: number) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Frontend messages of an extended-query cycle before its Sync: Parse, Bind, Describe, Execute, Close, Flush. */
+const midCycle = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map((type) => type.charCodeAt(0)));
+
+/**
+ * pglite-socket serves every connection from PGlite's one session, running each protocol message as
+ * it arrives and taking turns between connections (it holds the others only inside a transaction).
+ * A query with parameters is Parse, Bind, Describe, Execute, Sync on the session's one unnamed
+ * statement and portal, so when one connection's cycle arrives in pieces (a big one takes several
+ * reads) and another's comes in between, the first executes the other's portal, or finds none
+ * ("portal does not exist"). This gate in front of its queue hands it one message at a time, and
+ * picks which: while a connection's cycle is open (from its first Parse, Bind, ... to its Sync) or
+ * its transaction is, only that connection's messages; otherwise the oldest.
+ */
+function keepQueryCyclesWhole(
+  server: InstanceType<typeof import('@electric-sql/pglite-socket').PGLiteSocketServer>,
+  db: PGliteInstance,
+): void {
+  const queue = (server as unknown as { queryQueue?: QueryQueue }).queryQueue;
+  if (
+    typeof queue?.enqueue !== 'function' ||
+    typeof queue.clearQueueForHandler !== 'function' ||
+    typeof queue.clearTransactionIfNeeded !== 'function'
+  ) {
+    throw new Error('@electric-sql/pglite-socket has changed: its query queue is not where Usher expects it');
+  }
+  const run = queue.enqueue.bind(queue);
+  const clearQueueForHandler = queue.clearQueueForHandler.bind(queue);
+  const clearTransactionIfNeeded = queue.clearTransactionIfNeeded.bind(queue);
+  const pending: QueuedMessage[] = [];
+  let running = false;
+  /** The connection whose extended-query cycle is open. */
+  let cycleOwner: number | null = null;
+  /** The connection whose message ran last: the one in a transaction, when the session is in one. */
+  let lastRunner: number | null = null;
+
+  const pump = () => {
+    if (running || !pending.length) return;
+    const holder = cycleOwner ?? (db.isInTransaction() ? lastRunner : null);
+    const index = holder === null ? 0 : pending.findIndex((entry) => entry.handlerId === holder);
+    if (index < 0) return; // the holder's next message has not arrived yet
+    const [entry] = pending.splice(index, 1);
+    const { handlerId, message } = entry!;
+    const type = message[0] ?? 0;
+    if (midCycle.has(type)) cycleOwner = handlerId;
+    else if (cycleOwner === handlerId) cycleOwner = null; // Sync (or anything else) closes its cycle
+    running = true;
+    run(handlerId, message, entry!.onData)
+      .then(entry!.resolve, entry!.reject)
+      .finally(() => {
+        lastRunner = handlerId;
+        running = false;
+        pump();
+      });
+  };
+
+  queue.enqueue = (handlerId, message, onData) =>
+    new Promise((resolve, reject) => {
+      pending.push({ handlerId, message, onData, resolve, reject });
+      pump();
+    });
+
+  queue.clearQueueForHandler = (handlerId) => {
+    clearQueueForHandler(handlerId);
+    for (let index = pending.length - 1; index >= 0; index -= 1) {
+      if (pending[index]!.handlerId !== handlerId) continue;
+      pending.splice(index, 1)[0]!.reject(new Error('Handler disconnected'));
+    }
+    // A connection gone mid-cycle holds no one up; mid-transaction, its rollback comes next (below).
+    if (cycleOwner === handlerId) cycleOwner = null;
+    pump();
+  };
+
+  queue.clearTransactionIfNeeded = async (handlerId) => {
+    await clearTransactionIfNeeded(handlerId);
+    pump();
+  };
+}
+
 async function host(dataDir: string, lockFile: string, logger?: Logger): Promise<EmbeddedPostgres> {
   const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
     import('@electric-sql/pglite'),
@@ -265,6 +358,7 @@ async function host(dataDir: string, lockFile: string, logger?: Logger): Promise
   ]);
   const db = await openCluster(PGlite, path.join(dataDir, 'pg'));
   const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 100 });
+  keepQueryCyclesWhole(server, db);
   await server.start();
   // getServerConn() answers "host:port" once listening (port 0 asked the OS for a free one).
   const port = Number(server.getServerConn().split(':').pop());

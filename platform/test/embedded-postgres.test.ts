@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Writable } from 'node:stream';
+import { connect, type Socket } from 'node:net';
 import { createLogger, openDatabase, openEmbeddedPostgres, prepareBlankCluster, type Database } from '../src/index.ts';
 
 /**
@@ -65,6 +66,116 @@ async function runChild(source: string): Promise<Record<string, unknown>> {
   assert.equal(code, 0, `child failed: ${stderr}`);
   const last = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as Record<string, unknown>;
+}
+
+/** PostgreSQL frontend messages (protocol 3.0), for tests that must control how they arrive. */
+function message(type: string, ...parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  const head = Buffer.alloc(5);
+  head.write(type, 0, 'latin1');
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+const cString = (text: string) => Buffer.from(`${text}\0`, 'utf8');
+const int16 = (value: number) => Buffer.from([(value >> 8) & 0xff, value & 0xff]);
+const int32 = (value: number) => {
+  const buffer = Buffer.alloc(4);
+  buffer.writeInt32BE(value);
+  return buffer;
+};
+const parse = (sql: string) => message('P', cString(''), cString(sql), int16(0));
+const bind = (values: string[]) =>
+  message(
+    'B',
+    cString(''),
+    cString(''),
+    int16(0),
+    int16(values.length),
+    ...values.flatMap((value) => [int32(Buffer.byteLength(value)), Buffer.from(value)]),
+    int16(0),
+  );
+const describePortal = () => message('D', Buffer.from('P'), cString(''));
+const execute = () => message('E', cString(''), int32(0));
+const sync = () => message('S');
+const query = (sql: string) => message('Q', cString(sql));
+
+/** One raw protocol connection: sends messages as given, and reads answers up to ReadyForQuery. */
+class RawConnection {
+  private received = Buffer.alloc(0);
+  private waiter: (() => void) | null = null;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.received = Buffer.concat([this.received, chunk]);
+      this.waiter?.();
+    });
+    socket.on('error', () => {});
+  }
+
+  static async open(port: number): Promise<RawConnection> {
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const connection = new RawConnection(socket);
+    const startup = Buffer.concat([
+      int32(196608),
+      cString('user'),
+      cString('postgres'),
+      cString('database'),
+      cString('postgres'),
+      Buffer.from([0]),
+    ]);
+    socket.write(Buffer.concat([int32(startup.length + 4), startup]));
+    await connection.cycle();
+    return connection;
+  }
+
+  send(...messages: Buffer[]) {
+    this.socket.write(Buffer.concat(messages));
+  }
+
+  /** Data rows (as text) and error messages up to the next ReadyForQuery. */
+  async cycle(): Promise<{ rows: (string | null)[][]; errors: string[] }> {
+    const rows: (string | null)[][] = [];
+    const errors: string[] = [];
+    for (;;) {
+      while (this.received.length < 5 || this.received.length < 1 + this.received.readInt32BE(1)) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no answer in 5 s')), 5000);
+          this.waiter = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      const type = String.fromCharCode(this.received[0]!);
+      const end = 1 + this.received.readInt32BE(1);
+      const body = this.received.subarray(5, end);
+      this.received = this.received.subarray(end);
+      if (type === 'Z') return { rows, errors };
+      if (type === 'E')
+        errors.push(
+          body
+            .toString('utf8')
+            .split('\0')
+            .find((field) => field.startsWith('M'))
+            ?.slice(1) ?? '',
+        );
+      if (type === 'D') {
+        const row: (string | null)[] = [];
+        let at = 2;
+        for (let column = 0; column < body.readInt16BE(0); column += 1) {
+          const length = body.readInt32BE(at);
+          row.push(length < 0 ? null : body.subarray(at + 4, at + 4 + length).toString('utf8'));
+          at += 4 + Math.max(0, length);
+        }
+        rows.push(row);
+      }
+    }
+  }
+
+  close() {
+    this.socket.destroy();
+  }
 }
 
 before(async () => {
@@ -214,6 +325,44 @@ describe('embedded PostgreSQL', () => {
     } finally {
       await writer.end();
       await reader.end();
+    }
+  });
+
+  test('one connection’s query cycle runs whole, even when it arrives in pieces between another’s', async () => {
+    // A query with parameters is Parse, Bind, Describe, Execute, Sync on PGlite's one unnamed
+    // statement and portal. Here A's cycle arrives in two pieces (as a big one does, in several
+    // reads) and B's whole cycle arrives in between: B must wait for A's Sync, or A's Execute finds
+    // B's portal, or none.
+    const port = portOf(second.embedded!.url);
+    const a = await RawConnection.open(port);
+    const b = await RawConnection.open(port);
+    try {
+      a.send(parse("select 'A'::text as who, $1::int as n"), bind(['1']));
+      await sleep(100);
+      b.send(parse("select 'B'::text as who, $1::int + 1000 as n"), bind(['2']), describePortal(), execute(), sync());
+      await sleep(100);
+      a.send(describePortal(), execute(), sync());
+      assert.deepEqual(await a.cycle(), { rows: [['A', '1']], errors: [] });
+      assert.deepEqual(await b.cycle(), { rows: [['B', '1002']], errors: [] });
+      // A connection that goes away in the middle of a cycle does not hold the others up.
+      a.send(parse('select 1'));
+      await sleep(50);
+      a.close();
+      b.send(parse('select 2 as two'), bind([]), describePortal(), execute(), sync());
+      assert.deepEqual(await b.cycle(), { rows: [['2']], errors: [] });
+      // Nor does one that goes away inside a transaction: it is rolled back, and the others go on.
+      const c = await RawConnection.open(port);
+      c.send(query('begin'));
+      await c.cycle();
+      c.send(query('create table public.half_done (id int)'));
+      await c.cycle();
+      b.send(query("select to_regclass('public.half_done')::text as found"));
+      await sleep(100);
+      c.close();
+      assert.deepEqual(await b.cycle(), { rows: [[null]], errors: [] });
+    } finally {
+      a.close();
+      b.close();
     }
   });
 
