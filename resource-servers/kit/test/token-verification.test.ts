@@ -122,13 +122,16 @@ describe('offline token verification against a running provider, and every row o
 
   test('expired tokens are refused (leeway applies)', async () => {
     const shortStores = await createTestStores();
-    const short = await startProviderProcess(shortStores, { ACCESS_TOKEN_TTL: '1' });
+    // Two seconds: iat is whole seconds, so a one-second token issued late in a second can expire
+    // before its first check.
+    const short = await startProviderProcess(shortStores, { ACCESS_TOKEN_TTL: '2' });
     try {
       const shortSecret = registerMachineClient(short, resource, 'kit-tests', ['pro_read']);
       const token = await machineToken(short, 'kit-tests', shortSecret, resource);
       const strict = await verifierFor({ issuer: short.url, clockToleranceSeconds: 0 });
       expectCode(await strict.verifier.verify(token), outcomeCodes.verified);
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const { exp } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number };
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 + 100 - Date.now())));
       expectCode(await strict.verifier.verify(token), outcomeCodes.expired);
       const lenient = await verifierFor({ issuer: short.url, clockToleranceSeconds: 30 });
       expectCode(await lenient.verifier.verify(token), outcomeCodes.verified);
