@@ -14,7 +14,7 @@ import {
   type KeyValueStore,
   type Logger,
 } from '@usher/platform';
-import { claimsChangeLeadSeconds } from '../src/access/claims-cache.ts';
+import { claimsCacheSeconds, claimsChangeLeadSeconds } from '../src/access/claims-cache.ts';
 import { initializeAccess } from '../src/access/bootstrap.ts';
 import { buildApp, type UsherProvider } from '../src/app.ts';
 import { loadProviderConfig, type ProviderConfig } from '../src/config.ts';
@@ -31,6 +31,14 @@ import { loadProviderConfig, type ProviderConfig } from '../src/config.ts';
  */
 export function pastClaimsChangeLead(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, (claimsChangeLeadSeconds + 1) * 1000 + 100));
+}
+
+/**
+ * Waits until the token endpoint's claims cache has aged out: a grant made straight in the access
+ * store (no change event) reaches tokens for a subject that already had one only after this.
+ */
+export function pastClaimsCache(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, claimsCacheSeconds * 1000 + 50));
 }
 
 export const storeMode = (process.env.USHER_TEST_STORES ?? 'real') as 'real' | 'embedded';

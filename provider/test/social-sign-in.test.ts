@@ -3,29 +3,20 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ConfigError, repositoryRoot } from '@usher/platform';
-import { claimsCacheSeconds } from '../src/access/claims-cache.ts';
 import { loadProviderConfig } from '../src/config.ts';
 import { createUser, discover, filmsResource } from './fixtures.ts';
 import { GoogleStandIn, type GoogleAccount } from './google-stand-in.ts';
 import { launchChromium } from './chromium.ts';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { createTestStores, pastClaimsCache, startProvider, type RunningProvider, type TestStores } from './harness.ts';
 import { UpstreamProxy } from './upstream-proxy.ts';
 
 const artifacts = path.join(repositoryRoot, 'test-artifacts', 'provider');
 const upstreamTimeoutMs = 1500;
-
-/**
- * Grants made straight in the access store (no change event) reach tokens once the token
- * endpoint's claims cache has aged out: a returning user signing in again within that second could
- * otherwise get the claims the first sign-in read.
- */
-const pastClaimsCache = () => sleep(claimsCacheSeconds * 1000 + 50);
 
 async function freePort(): Promise<number> {
   const server = createServer();
