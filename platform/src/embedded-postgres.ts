@@ -313,14 +313,13 @@ function keepQueryCyclesWhole(
     const holder = cycleOwner ?? (db.isInTransaction() ? lastRunner : null);
     const index = holder === null ? 0 : pending.findIndex((entry) => entry.handlerId === holder);
     if (index < 0) return; // the holder's next message has not arrived yet
-    const [entry] = pending.splice(index, 1);
-    const { handlerId, message } = entry!;
+    const { handlerId, message, onData, resolve, reject } = pending.splice(index, 1)[0]!;
     const type = message[0] ?? 0;
     if (midCycle.has(type)) cycleOwner = handlerId;
     else if (cycleOwner === handlerId) cycleOwner = null; // Sync (or anything else) closes its cycle
     running = true;
-    run(handlerId, message, entry!.onData)
-      .then(entry!.resolve, entry!.reject)
+    run(handlerId, message, onData)
+      .then(resolve, reject)
       .finally(() => {
         lastRunner = handlerId;
         running = false;
