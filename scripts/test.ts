@@ -31,11 +31,11 @@ function testFiles(folder: string): string[] {
 const resourceServers = existsSync(path.join(root, 'resource-servers'))
   ? readdirSync(path.join(root, 'resource-servers')).map((name) => path.join('resource-servers', name, 'test'))
   : [];
-const everything = ['platform/test', 'provider/test', ...resourceServers, 'test'].flatMap(testFiles);
+const everything = ['contracts/test', 'platform/test', 'provider/test', ...resourceServers, 'test'].flatMap(testFiles);
 // Suites whose stores follow USHER_TEST_STORES run a second time on the embedded defaults.
 const storeDependent = ['provider/test', ...resourceServers]
   .flatMap(testFiles)
-  .filter((file) => !file.endsWith('cli.test.ts') && !file.endsWith('permission-query.test.ts'));
+  .filter((file) => !file.endsWith('cli.test.ts'));
 
 function reachable(url: string, fallbackPort: number): Promise<boolean> {
   const { hostname, port } = new URL(url);

@@ -1,14 +1,14 @@
 import type { AccessStore, PermissionRow, TokenClaims } from './access-store.ts';
 
 /**
- * How long the token endpoint may reuse the roles and permissions it read for a subject. A change
- * of grants records a claims-change event whose instant is pushed this far (plus rounding) into the
- * future, so any token issued from a stale cache entry is covered by the revocation too.
+ * How long the token endpoint may reuse the roles and permissions it read for a subject (a wire
+ * fact, in the shared contracts): a change of grants records a claims-change event whose instant is
+ * pushed claimsChangeLeadSeconds into the future, so any token issued from a stale cache entry is
+ * covered by the revocation too.
  */
-export const claimsCacheSeconds = 1;
+import { claimsCacheSeconds } from '@usher/contracts';
 
-/** Seconds a claims-change event reaches forward: the cache age, plus one for iat's whole seconds. */
-export const claimsChangeLeadSeconds = claimsCacheSeconds + 1;
+export { claimsCacheSeconds, claimsChangeLeadSeconds } from '@usher/contracts';
 
 /** Claims per (subject, audience), kept for claimsCacheSeconds; a DB query per token otherwise. */
 export function createClaimsCache(access: AccessStore) {

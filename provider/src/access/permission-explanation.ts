@@ -1,5 +1,5 @@
 import type { Knex } from '@usher/platform';
-import { evaluatePermissionQuery, type PermissionQuery } from '@usher/kit';
+import { evaluatePermissionQuery, type PermissionQuery } from '@usher/contracts';
 import { codeUnitOrder } from './access-store.ts';
 import { superuserPermission } from './permission-names.ts';
 

@@ -1,7 +1,9 @@
-/** Names with a fixed meaning (CONTRACTS.md 1.2). */
-export const superuserPermission = 'all_all';
-export const permissionsAdmin = 'permissions_admin';
-export const subscriptionPermission = 'pro_read';
-export const superuserRole = 'superuser';
+/** Names with a fixed meaning (CONTRACTS.md 1.2): the wire's from the shared contracts, plus the provider's role. */
+export {
+  permissionNamePattern,
+  permissionsAdmin,
+  subscriptionPermission,
+  superuserPermission,
+} from '@usher/contracts';
 
-export const permissionNamePattern = /^[A-Za-z0-9_.:-]{1,80}$/;
+export const superuserRole = 'superuser';

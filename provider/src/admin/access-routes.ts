@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { InvalidPermissionQuery, parsePermissionQuery, type PermissionQuery } from '@usher/kit';
+import { InvalidPermissionQuery, parsePermissionQuery, type PermissionQuery } from '@usher/contracts';
 import { z } from 'zod';
 import { previewClaims } from '../access/claims-preview.ts';
 import { explainPermissions } from '../access/permission-explanation.ts';

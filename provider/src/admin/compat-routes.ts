@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { evaluatePermissionQuery, InvalidPermissionQuery, parsePermissionQuery } from '@usher/kit';
+import { evaluatePermissionQuery, InvalidPermissionQuery, parsePermissionQuery } from '@usher/contracts';
 import type { Context } from 'koa';
 import { createCombinedPermissionsCache } from '../access/claims-cache.ts';
 import { permissionsAdmin, superuserPermission } from '../access/permission-names.ts';

@@ -1,11 +1,10 @@
+import { securityEventsChannel } from '@usher/contracts';
 import type { KeyValueStore, Knex, Logger } from '@usher/platform';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import type { KeyStore, SigningAlgorithm } from '../keys/key-store.ts';
 import type { EventStore, NewEvent, SecurityEvent } from './event-store.ts';
 import { eventTypes, setType } from './event-types.ts';
 
-/** Redis channel on which signed SETs are fanned out to resource servers. */
-export const securityEventsChannel = 'security-events';
 
 function subjectOf(event: SecurityEvent) {
   const user = { format: 'opaque', id: event.subject };

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
+import { securityEventsPollPath, superuserPermission } from '@usher/contracts';
 import { BadRequest, Forbidden, HttpProblem } from '@usher/platform';
 import type { Context } from 'koa';
 import type { AccessStore } from '../access/access-store.ts';
@@ -9,7 +10,7 @@ import type { EventStore } from './event-store.ts';
 import { receivePermission } from './event-types.ts';
 import type { SecurityEventFeed } from './feed.ts';
 
-export const pollPath = '/secevents/poll';
+export const pollPath = securityEventsPollPath;
 
 function secretMatches(expected: string, given: string): boolean {
   const a = Buffer.from(expected);
@@ -40,7 +41,7 @@ async function authenticateReceiver(ctx: Context, clients: ClientStore, access: 
   const client = await clients.find(clientId);
   if (!client?.client_secret || !secretMatches(client.client_secret, secret)) throw unauthorized;
   const { permissions } = await access.claimsForClient(clientId, null);
-  if (!permissions.includes(receivePermission) && !permissions.includes('all_all')) {
+  if (!permissions.includes(receivePermission) && !permissions.includes(superuserPermission)) {
     throw new Forbidden(`The client needs the ${receivePermission} permission`);
   }
   return clientId;

@@ -1,4 +1,5 @@
 import type { Knex } from '@usher/platform';
+import { subjectWideEventTypes } from '@usher/contracts';
 import { eventTypes } from './event-types.ts';
 
 export interface TokenIdentity {
@@ -9,12 +10,6 @@ export interface TokenIdentity {
   issuedAt: number;
 }
 
-const subjectWide = [
-  eventTypes.tokenClaimsChange,
-  eventTypes.credentialChange,
-  eventTypes.accountDisabled,
-  eventTypes.accountPurged,
-];
 
 /**
  * Whether the revocation feed covers a token, by the rules resource servers apply (the kit's
@@ -34,7 +29,7 @@ export function createRevocationCheck(knex: Knex) {
         // event_timestamp is revoked_before rounded up to whole seconds (see feed.ts setClaims).
         q.orWhere((w) =>
           w
-            .whereIn('event_type', subjectWide)
+            .whereIn('event_type', subjectWideEventTypes)
             .whereRaw('ceil(extract(epoch from revoked_before)) > ?', [token.issuedAt]),
         );
       })

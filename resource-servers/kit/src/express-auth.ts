@@ -2,7 +2,7 @@ import { currentRequestId, problemContentType, type Logger } from '@usher/platfo
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import { isRejection, outcomeCodes, type Outcome, type Subject } from './outcomes.ts';
-import { evaluatePermissionQuery, type PermissionQuery } from './permission-query.ts';
+import { evaluatePermissionQuery, type PermissionQuery } from '@usher/contracts';
 import type { TokenVerifier } from './token-verifier.ts';
 
 export interface RequestAuth {

@@ -5,7 +5,7 @@ export {
   parsePermissionQuery,
   superuserPermission,
   type PermissionQuery,
-} from './permission-query.ts';
+} from '@usher/contracts';
 export { ProviderKeys, type KeyLookup, type ProviderKeysOptions } from './provider-keys.ts';
 export { TokenVerifier, type RevocationCheck, type TokenVerifierOptions } from './token-verifier.ts';
 export {

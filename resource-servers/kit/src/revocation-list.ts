@@ -1,24 +1,11 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { coversWholeSubject, securityEventTypes, type SecurityEventBody } from '@usher/contracts';
 import type { Subject } from './outcomes.ts';
 import type { RevocationCheck } from './token-verifier.ts';
 
-/** Event types the kit applies (OpenID CAEP / RISC, and Usher's own for a single token). */
-export const revocationEventTypes = {
-  sessionRevoked: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
-  tokenClaimsChange: 'https://schemas.openid.net/secevent/caep/event-type/token-claims-change',
-  credentialChange: 'https://schemas.openid.net/secevent/caep/event-type/credential-change',
-  accountDisabled: 'https://schemas.openid.net/secevent/risc/event-type/account-disabled',
-  accountPurged: 'https://schemas.openid.net/secevent/risc/event-type/account-purged',
-  tokenRevoked: 'https://usher.dev/secevent/event-type/token-revoked',
-} as const;
-
-const subjectWide = new Set<string>([
-  revocationEventTypes.tokenClaimsChange,
-  revocationEventTypes.credentialChange,
-  revocationEventTypes.accountDisabled,
-  revocationEventTypes.accountPurged,
-]);
+/** Event types the kit applies: the shared contracts' (OpenID CAEP / RISC, and Usher's own for a single token). */
+export const revocationEventTypes = securityEventTypes;
 
 interface Saved {
   subjects: [string, { before: number; until: number }][];
@@ -26,17 +13,7 @@ interface Saved {
   tokens: [string, number][];
 }
 
-interface EventBody {
-  subject?: { format?: string; id?: string; user?: { id?: string }; session?: { id?: string } };
-  event_timestamp?: number;
-  jti?: string;
-  /**
-   * Usher's extension member (NumericDate): by then every token the event covers has expired. For a
-   * single token it is that token's `exp`; for a session or a subject, the event's instant plus the
-   * provider's longest access-token lifetime (and a margin).
-   */
-  covered_tokens_exp?: number;
-}
+type EventBody = SecurityEventBody;
 
 export interface RevocationListOptions {
   /** Where the list is persisted, so a restart does not forget a revocation. */
@@ -102,7 +79,7 @@ export class RevocationList implements RevocationCheck {
         const key = `${subject} ${body.subject.session.id}`;
         this.sessions.set(key, Math.max(until, this.sessions.get(key) ?? 0));
         applied = true;
-      } else if (subjectWide.has(type)) {
+      } else if (coversWholeSubject(type)) {
         const before = body.event_timestamp ?? Math.floor(now / 1000);
         const existing = this.subjects.get(subject);
         this.subjects.set(subject, {

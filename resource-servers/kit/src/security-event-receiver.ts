@@ -1,3 +1,4 @@
+import { securityEventsChannel, securityEventsPollPath, securityEventTokenType } from '@usher/contracts';
 import { httpFetch, type KeyValueStore, type Logger } from '@usher/platform';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { ProviderKeys } from './provider-keys.ts';
@@ -21,8 +22,6 @@ export interface ReceiverOptions {
   logger?: Logger;
 }
 
-const channel = 'security-events';
-
 /**
  * Receives the provider's revocation feed: polls (RFC 8936, acknowledging what it applied) and, when
  * Redis is configured, listens on pub/sub. Every SET is verified against the provider's keys
@@ -41,7 +40,7 @@ export class SecurityEventReceiver {
 
   async start(): Promise<void> {
     if (this.options.store?.kind === 'redis') {
-      this.unsubscribe = await this.options.store.subscribe(channel, (set) => {
+      this.unsubscribe = await this.options.store.subscribe(securityEventsChannel, (set) => {
         this.applySet(set).catch(() => {});
       });
     }
@@ -70,7 +69,7 @@ export class SecurityEventReceiver {
     const { kid } = decodeProtectedHeader(set);
     const lookup = await this.options.keys.lookup(kid);
     if (!lookup.found) throw new Error('security event signed with an unknown key');
-    const { payload } = await jwtVerify(set, lookup.key, { issuer: this.options.issuer, typ: 'secevent+jwt' });
+    const { payload } = await jwtVerify(set, lookup.key, { issuer: this.options.issuer, typ: securityEventTokenType });
     if (typeof payload.events !== 'object' || payload.events === null) throw new Error('security event without events');
     this.options.list.apply(payload.events as Record<string, never>);
     return payload.jti ?? null;
@@ -85,7 +84,7 @@ export class SecurityEventReceiver {
   }
 
   private async pollRounds(): Promise<void> {
-    const url = this.options.keys.reachable(this.options.pollUrl ?? `${this.options.issuer}/secevents/poll`);
+    const url = this.options.keys.reachable(this.options.pollUrl ?? `${this.options.issuer}${securityEventsPollPath}`);
     const auth = Buffer.from(
       `${encodeURIComponent(this.options.clientId)}:${encodeURIComponent(this.options.clientSecret)}`,
     ).toString('base64');

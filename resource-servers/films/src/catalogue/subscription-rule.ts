@@ -1,7 +1,8 @@
+import { subscriptionPermission, superuserPermission } from '@usher/contracts';
 import { can, type PermissionQuery, type Subject } from '@usher/kit';
 
 /** CONTRACTS 3.2: a subscriber holds `pro_read` (or `all_all`). */
-export const subscriptionQuery: PermissionQuery = { any: ['pro_read', 'all_all'] };
+export const subscriptionQuery: PermissionQuery = { any: [subscriptionPermission, superuserPermission] };
 
 /** Non-subscribers see films rated up to this (included) and films without a rating. */
 export const publicRatingLimit = 7.0;

@@ -1,11 +1,11 @@
+import { permissionNamePattern, superuserPermission } from './permission-names.ts';
+
 /**
  * The permission query language of CONTRACTS.md 1.2: a name, or an object with exactly one key,
  * `any` or `all`, whose value is an array of names and nested queries. `all_all` satisfies
  * everything. The same language is evaluated by the provider against a user's combined permissions.
  */
 export type PermissionQuery = string | { any: PermissionQuery[] } | { all: PermissionQuery[] };
-
-export const superuserPermission = 'all_all';
 
 export class InvalidPermissionQuery extends Error {
   constructor(message: string) {
@@ -25,7 +25,7 @@ export function parsePermissionQuery(input: unknown): PermissionQuery {
     if (nodes > maxNodes) throw new InvalidPermissionQuery(`a query has at most ${maxNodes} elements`);
     if (depth > maxDepth) throw new InvalidPermissionQuery(`a query nests at most ${maxDepth} levels`);
     if (typeof value === 'string') {
-      if (!/^[A-Za-z0-9_.:-]{1,80}$/.test(value))
+      if (!permissionNamePattern.test(value))
         throw new InvalidPermissionQuery(`"${value.slice(0, 80)}" is not a permission name`);
       return value;
     }
