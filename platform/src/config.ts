@@ -80,4 +80,6 @@ export const env = {
       .regex(/^rediss?:\/\//, 'must be a redis:// URL')
       .optional(),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** LOG_FORMAT: `json` or `pretty`; unset, the logger chooses (pretty at a terminal, JSON otherwise). */
+  logFormat: () => z.enum(['json', 'pretty']).optional(),
 };

@@ -1,5 +1,8 @@
 export { ConfigError, env, loadConfig } from './config.ts';
-export { createLogger, redactedPaths, type Logger, type LoggerOptions } from './logger.ts';
+export { createLogger, redactedPaths, type LogFormat, type Logger, type LoggerOptions } from './logger.ts';
+export { runService, type ServiceDefinition, type StartedService } from './run-service.ts';
+export { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
+export { securityHeaders } from './security-headers.ts';
 export * from './problem.ts';
 export { acceptRequestId, currentRequestId, httpFetch, requestIdHeader, runWithRequestId } from './request-context.ts';
 export {

@@ -1,4 +1,6 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import { currentRequestId } from './request-context.ts';
 
 export type { Logger };
 
@@ -37,14 +39,21 @@ export const redactedPaths = [
   '*.privateJwk',
 ];
 
+/** JSON lines (production, files, pipes) or pino-pretty's readable lines (a person at a terminal). */
+export type LogFormat = 'json' | 'pretty';
+
 export interface LoggerOptions {
   service: string;
   level?: string;
+  /** Default: pretty when stdout is a terminal and no destination is given, JSON otherwise. */
+  format?: LogFormat;
   /**
    * Where lines go: a stream (tests read them back), or a file path or descriptor written through
    * pino's buffered asynchronous destination. Defaults to stdout, buffered.
    */
   destination?: NodeJS.WritableStream | string | number;
+  /** Colours in pretty lines (default on). */
+  colorize?: boolean;
 }
 
 /**
@@ -68,16 +77,41 @@ function bufferedDestination(dest: string | number): pino.DestinationStream {
   return stream;
 }
 
-export function createLogger({ service, level = 'info', destination = 1 }: LoggerOptions): Logger {
-  const options = {
+/**
+ * Readable lines, one per record (the launcher prefixes each with the service's name), coloured
+ * unless NO_COLOR is set: under `npm start` stdout is a pipe to the launcher, which asks for colour.
+ */
+function prettyDestination(destination: NodeJS.WritableStream | string | number, colorize: boolean) {
+  return pretty({
+    colorize,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    sync: true,
+    ...(typeof destination === 'object' ? { destination } : { destination: destination }),
+  });
+}
+
+/** The current request's id on every line, whether or not the code that logs remembered `req.log`. */
+function requestIdMixin(): Record<string, unknown> {
+  const requestId = currentRequestId();
+  return requestId === undefined ? {} : { requestId };
+}
+
+export function createLogger({ service, level = 'info', destination, format, colorize }: LoggerOptions): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service },
     redact: { paths: redactedPaths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: requestIdMixin,
   };
+  const target = destination ?? 1;
+  const chosen = format ?? (destination === undefined && process.stdout.isTTY ? 'pretty' : 'json');
+  if (chosen === 'pretty') return pino(options, prettyDestination(target, colorize ?? true));
   const stream =
-    typeof destination === 'string' || typeof destination === 'number'
-      ? bufferedDestination(destination)
-      : (destination as pino.DestinationStream);
+    typeof target === 'string' || typeof target === 'number'
+      ? bufferedDestination(target)
+      : (target as pino.DestinationStream);
   return pino(options, stream);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { createLogger, redactedPaths } from '../src/index.ts';
+import { createLogger, redactedPaths, runWithRequestId } from '../src/index.ts';
 
 /** A logger whose JSON lines are collected for reading back. */
 function capture(level?: string) {
@@ -160,5 +160,31 @@ describe('createLogger', () => {
     for (const path of ['password', '*.password', 'client_secret', '*.client_secret', 'req.headers.authorization']) {
       assert.ok(redactedPaths.includes(path), path);
     }
+  });
+
+  test('every line written inside a request context carries its request id, with no logger passed down', () => {
+    const { logger, records } = capture();
+    runWithRequestId('req-42', () => logger.info('inside'));
+    logger.info('outside');
+    const [inside, outside] = records();
+    assert.equal(inside?.requestId, 'req-42');
+    assert.equal(outside?.requestId, undefined);
+  });
+
+  test('pretty format writes one readable line per record, secrets still redacted', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const logger = createLogger({ service: 'usher-test', destination, format: 'pretty', colorize: false });
+    runWithRequestId('req-7', () => logger.info({ password: 'pretty-pw-1', userId: 'u1' }, 'signed in'));
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /INFO.*signed in/);
+    assert.match(lines[0]!, /"requestId":"req-7"/);
+    assert.ok(!lines[0]!.includes('pretty-pw-1'));
+    assert.throws(() => JSON.parse(lines[0]!));
   });
 });
