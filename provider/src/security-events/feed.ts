@@ -5,7 +5,6 @@ import type { KeyStore, SigningAlgorithm } from '../keys/key-store.ts';
 import type { EventStore, NewEvent, SecurityEvent } from './event-store.ts';
 import { eventTypes, setType } from './event-types.ts';
 
-
 function subjectOf(event: SecurityEvent) {
   const user = { format: 'opaque', id: event.subject };
   if (event.eventType === eventTypes.sessionRevoked) {

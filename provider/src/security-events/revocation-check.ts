@@ -10,7 +10,6 @@ export interface TokenIdentity {
   issuedAt: number;
 }
 
-
 /**
  * Whether the revocation feed covers a token, by the rules resource servers apply (the kit's
  * revocation list): its jti, its session, or its subject from an instant on. The provider's own
