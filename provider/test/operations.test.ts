@@ -151,6 +151,34 @@ describe('operations: health, metrics, limits, secrets at rest, large tokens', (
     assert.equal(((await limited.json()) as { error: string }).error, 'slow_down');
   });
 
+  test('behind a trusted proxy the refresh limit counts per forwarded address, read from the right', async (t) => {
+    const proxied = await startProvider(stores, {
+      RATE_LIMIT_REFRESH_PER_MINUTE: '1',
+      TRUST_PROXY: 'true',
+      KEY_ENCRYPTION_SECRET: 'a-test-key-encryption-secret-of-32-chars',
+    });
+    t.after(() => proxied.stop());
+    const client = await createWebClient(proxied);
+    const refresh = async (forwardedFor: string) => {
+      const response = await fetch(new URL('/token', proxied.url), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-forwarded-for': forwardedFor,
+          authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'no-such-token' }).toString(),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    assert.equal(await refresh('203.0.113.1'), 400, 'within the budget: the grant itself is refused');
+    assert.equal(await refresh('203.0.113.1'), 429);
+    assert.equal(await refresh('203.0.113.2'), 400, 'another caller has its own budget');
+    // A malformed entry cannot open a fresh budget: the walk stops at the address the proxy vouched for.
+    assert.equal(await refresh('not-an-address, 203.0.113.2'), 429);
+  });
+
   test('a token request whose body passes 56 KiB is a 400 invalid_request, never a 500', async () => {
     const response = await fetch(new URL('/token', provider.url), {
       method: 'POST',
