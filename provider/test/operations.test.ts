@@ -55,8 +55,8 @@ describe('operations: health, metrics, limits, secrets at rest, large tokens', (
     const user = await createUser(provider);
     await signIn(provider, config, user);
     const text = await (await fetch(new URL('/metrics', provider.url))).text();
-    assert.match(text, /usher_sign_ins_total\{method="password",result="success"\} [1-9]/);
-    assert.match(text, /usher_tokens_issued_total\{grant_type="authorization_code"\} [1-9]/);
+    assert.match(text, /usher_sign_ins_total\{method="password",result="success",service="provider"\} [1-9]/);
+    assert.match(text, /usher_tokens_issued_total\{grant_type="authorization_code",service="provider"\} [1-9]/);
     assert.match(text, /usher_http_request_duration_seconds_bucket/);
   });
 
