@@ -237,4 +237,27 @@ describe('operations: health, metrics, limits, secrets at rest, large tokens', (
       return error.error === 'invalid_grant';
     });
   });
+
+  test('every line logged for a request carries its request id once, protocol requests too', async () => {
+    const client = await createWebClient(provider);
+    const response = await fetch(new URL('/token', provider.url), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-request-id': 'protocol-lines-1',
+        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'no-such-token' }).toString(),
+    });
+    assert.equal(response.status, 400);
+    const ours = () => provider.logs.lines.filter((line) => line.includes('protocol-lines-1'));
+    for (let waited = 0; !ours().some((line) => line.includes('"msg":"request"')) && waited < 2000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // oidc-provider's own error event is logged inside the request, not by a route of ours.
+    const messages = ours().map((line) => (JSON.parse(line) as { msg: string }).msg);
+    assert.ok(messages.includes('grant.error'), `the protocol's line carries the id: ${messages.join(', ')}`);
+    assert.ok(messages.includes('request'));
+    for (const line of ours()) assert.equal(line.split('"requestId"').length, 2, `one requestId key: ${line}`);
+  });
 });
