@@ -15,6 +15,8 @@ export const uiSettings = z.object({
   /** The built app (vite build). */
   ADMIN_UI_DIST_DIR: z.string().optional(),
   LOG_LEVEL: env.logLevel(),
+  /** `json` or `pretty`; unset: pretty at a terminal, JSON otherwise. */
+  LOG_FORMAT: env.logFormat(),
 });
 
 export type UiSettings = z.infer<typeof uiSettings>;

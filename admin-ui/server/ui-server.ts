@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
-import { acceptRequestId, type Logger } from '@usher/platform';
+import { acceptRequestId, runWithRequestId, securityHeaders, type Logger } from '@usher/platform';
 import type { UiConfig } from './config.ts';
 
 const contentTypes: Record<string, string> = {
@@ -17,10 +17,11 @@ const contentTypes: Record<string, string> = {
 };
 
 /**
- * The page may load only its own scripts and styles, talk only to itself and the provider, and
- * not be framed. Sign-in and sign-out are top-level navigations, which CSP does not restrict.
+ * Every Usher server's security headers, and the UI's own: the page may load only its own scripts
+ * and styles, talk only to itself and the provider, and not be framed. Sign-in and sign-out are
+ * top-level navigations, which CSP does not restrict.
  */
-export function securityHeaders(config: UiConfig): [string, string][] {
+export function uiSecurityHeaders(config: UiConfig): (readonly [string, string])[] {
   const provider = new URL(config.issuer).origin;
   const policy = [
     "default-src 'self'",
@@ -35,13 +36,11 @@ export function securityHeaders(config: UiConfig): [string, string][] {
   ].join('; ');
   return [
     ['Content-Security-Policy', policy],
-    ['X-Content-Type-Options', 'nosniff'],
-    ['X-Frame-Options', 'DENY'],
-    ['Referrer-Policy', 'no-referrer'],
+    ...securityHeaders,
     ['Cross-Origin-Opener-Policy', 'same-origin'],
     ['Permissions-Policy', 'camera=(), microphone=(), geolocation=()'],
     ...(config.publicUrl.startsWith('https:')
-      ? ([['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']] as [string, string][])
+      ? [['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'] as const]
       : []),
   ];
 }
@@ -53,7 +52,7 @@ export type UiRequestHandler = (req: IncomingMessage, res: ServerResponse) => Pr
  * /config.json (so one build works against any provider), /healthz and /readyz.
  */
 export function createUiHandler(config: UiConfig, logger: Logger): UiRequestHandler {
-  const headers = securityHeaders(config);
+  const headers = uiSecurityHeaders(config);
   const runtimeConfig = JSON.stringify({
     issuer: config.issuer,
     clientId: config.ADMIN_UI_CLIENT_ID,
@@ -137,15 +136,27 @@ export function createUiHandler(config: UiConfig, logger: Logger): UiRequestHand
   };
 }
 
-/** The HTTP server (not listening) around the handler; a failure is a 500 problem, never a stack trace. */
-export function createUiServer(config: UiConfig, logger: Logger): Server {
+/**
+ * The request listener around the handler: each request inside its request-id context (so every
+ * line logged for it carries the id), a failure a 500 problem, never a stack trace.
+ */
+export function createUiListener(config: UiConfig, logger: Logger): RequestListener {
   const handle = createUiHandler(config, logger);
-  return createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      logger.error({ err: error }, 'request failed');
-      if (res.headersSent) return void res.end();
-      res.writeHead(500, { 'Content-Type': 'application/problem+json' });
-      res.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }));
-    });
-  });
+  return (req, res) => {
+    const requestId = acceptRequestId(req.headers['x-request-id']);
+    req.headers['x-request-id'] = requestId;
+    runWithRequestId(requestId, () =>
+      handle(req, res).catch((error: unknown) => {
+        logger.error({ err: error }, 'request failed');
+        if (res.headersSent) return void res.end();
+        res.writeHead(500, { 'Content-Type': 'application/problem+json' });
+        res.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }));
+      }),
+    );
+  };
+}
+
+/** The HTTP server (not listening) around the listener, for tests; main hands the listener to runService. */
+export function createUiServer(config: UiConfig, logger: Logger): Server {
+  return createServer(createUiListener(config, logger));
 }

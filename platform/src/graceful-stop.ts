@@ -23,7 +23,13 @@ export function stopOnSignals({ server, logger, release, graceMs = 10_000 }: Gra
     const force = setTimeout(() => process.exit(1), graceMs);
     force.unref();
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      // A keep-alive connection busy now turns idle once its answer is sent, and close() would wait
+      // for it until the client hangs up: close idle connections as they appear.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      server.close(() => {
+        clearInterval(sweep);
+        resolve();
+      });
       server.closeIdleConnections();
     });
     await release();

@@ -25,4 +25,12 @@ export {
   type EmbeddedPostgres,
 } from './embedded-postgres.ts';
 export { openKeyValueStore, type KeyValueStore } from './key-value-store.ts';
+export { clientIp, compileTrust, normalizeIp, type TrustProxy } from './client-ip.ts';
+export {
+  createRateLimiter,
+  type RateLimiter,
+  type RateLimitOptions,
+  type RateLimitState,
+  type RateLimitVerdict,
+} from './rate-limiter.ts';
 export { stopOnSignals, type GracefulStopOptions } from './graceful-stop.ts';

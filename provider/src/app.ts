@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
 import type { Database, KeyValueStore, Logger } from '@usher/platform';
@@ -7,15 +6,16 @@ import type { ProviderConfig } from './config.ts';
 import { createDomain, signingAlgorithms, type Domain } from './domain.ts';
 import { createCsrf } from './interactions/csrf.ts';
 import { interactionRoutes } from './interactions/routes.ts';
-import { createThrottle, type Throttle } from './interactions/throttle.ts';
 import { stylesheetPath } from './interactions/views/layout.ts';
 import { createAdapterFactory, inProtocolTransaction, purgeExpiredPayloads } from './oidc/adapter.ts';
 import { createOidcProvider, type OidcDeps } from './oidc/provider-factory.ts';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider-holder.ts';
 import { healthRoutes } from './ops/health-routes.ts';
 import { createFrontDoor, type RequestHandler } from './ops/front-door.ts';
-import { isForm, parseFormText, readBodyText } from './ops/form-body.ts';
+import { callerAddress } from './ops/caller-address.ts';
 import { createCookieSigner } from './security/cookie-signer.ts';
+import { limitRefreshGrants } from './security/refresh-grant-limit.ts';
+import { createThrottle, type Throttle } from './security/throttle.ts';
 import { problemResponses } from './ops/problem-responses.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { createSecurityEventFeed, type SecurityEventFeed } from './security-events/feed.ts';
@@ -56,55 +56,6 @@ async function cookieSecrets(config: ProviderConfig, domain: Domain): Promise<st
     .ignore();
   const row = (await domain.knex('settings').where({ key: 'cookie_secret' }).first()) as { value: string };
   return [domain.box.open(row.value)];
-}
-
-/** oidc-provider's own limit on a form body; it refuses anything longer. */
-const formLimitBytes = 56 * 1024;
-
-function oauthError(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}) {
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-store',
-    ...headers,
-  });
-  res.end(JSON.stringify(body));
-}
-
-/**
- * POST /token, before oidc-provider: reads the form once (oidc-provider then takes it from req.body;
- * it warns once that it does) and answers refresh grants over the per-IP limit with 429.
- */
-function tokenEndpoint(throttle: Throttle, trustProxy: boolean, provider: RequestHandler): RequestHandler {
-  return async function limitedTokenEndpoint(req, res) {
-    if (!isForm(req)) return provider(req, res);
-    const raw = await readBodyText(req, formLimitBytes);
-    if (raw === null) {
-      // The rest of the body is never read: the connection cannot carry another request.
-      res.shouldKeepAlive = false;
-      oauthError(res, 400, { error: 'invalid_request', error_description: 'request body too large' });
-      return;
-    }
-    (req as { body?: string }).body = raw;
-    // Parsed as oidc-provider parses it, so an encoded name or value cannot slip past the limit.
-    if (parseFormText(raw).grant_type === 'refresh_token') {
-      const forwarded = trustProxy
-        ? String(req.headers['x-forwarded-for'] ?? '')
-            .split(',')[0]
-            ?.trim()
-        : '';
-      const verdict = await throttle.refresh(forwarded || req.socket.remoteAddress || 'unknown');
-      if (!verdict.allowed) {
-        oauthError(
-          res,
-          429,
-          { error: 'slow_down', error_description: 'too many refresh requests, retry later' },
-          { 'Retry-After': String(verdict.retryAfterSeconds) },
-        );
-        return;
-      }
-    }
-    return provider(req, res);
-  };
 }
 
 /**
@@ -236,6 +187,7 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
   const operationPaths = new Set(['/healthz', '/readyz', '/metrics']);
   const isDeviceForm = (method: string, path: string) => method === 'POST' && /^\/device\/?$/.test(path);
 
+  app.use(callerAddress(config.TRUST_PROXY));
   app.use(problemResponses(logger));
   app.use((ctx, next) => {
     const { path } = ctx;
@@ -248,7 +200,7 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
     return deviceFormNeedsSession(ctx, () => handOff(ctx));
   });
 
-  const token = tokenEndpoint(throttle, config.TRUST_PROXY, provider);
+  const token = limitRefreshGrants(throttle, config.TRUST_PROXY, provider);
   const handler = createFrontDoor({
     logger,
     metrics,

@@ -32,6 +32,8 @@ export const providerSettings = z.object({
   REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('usher:'),
   LOG_LEVEL: env.logLevel(),
+  /** `json` or `pretty`; unset: pretty at a terminal, JSON otherwise. */
+  LOG_FORMAT: env.logFormat(),
   ACCESS_TOKEN_TTL: env.seconds(30 * 60),
   REFRESH_TOKEN_TTL: env.seconds(24 * 60 * 60),
   ID_TOKEN_TTL: env.seconds(60 * 60),

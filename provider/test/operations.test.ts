@@ -55,8 +55,8 @@ describe('operations: health, metrics, limits, secrets at rest, large tokens', (
     const user = await createUser(provider);
     await signIn(provider, config, user);
     const text = await (await fetch(new URL('/metrics', provider.url))).text();
-    assert.match(text, /usher_sign_ins_total\{method="password",result="success"\} [1-9]/);
-    assert.match(text, /usher_tokens_issued_total\{grant_type="authorization_code"\} [1-9]/);
+    assert.match(text, /usher_sign_ins_total\{method="password",result="success",service="provider"\} [1-9]/);
+    assert.match(text, /usher_tokens_issued_total\{grant_type="authorization_code",service="provider"\} [1-9]/);
     assert.match(text, /usher_http_request_duration_seconds_bucket/);
   });
 
@@ -151,6 +151,34 @@ describe('operations: health, metrics, limits, secrets at rest, large tokens', (
     assert.equal(((await limited.json()) as { error: string }).error, 'slow_down');
   });
 
+  test('behind a trusted proxy the refresh limit counts per forwarded address, read from the right', async (t) => {
+    const proxied = await startProvider(stores, {
+      RATE_LIMIT_REFRESH_PER_MINUTE: '1',
+      TRUST_PROXY: 'true',
+      KEY_ENCRYPTION_SECRET: 'a-test-key-encryption-secret-of-32-chars',
+    });
+    t.after(() => proxied.stop());
+    const client = await createWebClient(proxied);
+    const refresh = async (forwardedFor: string) => {
+      const response = await fetch(new URL('/token', proxied.url), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-forwarded-for': forwardedFor,
+          authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'no-such-token' }).toString(),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    assert.equal(await refresh('203.0.113.1'), 400, 'within the budget: the grant itself is refused');
+    assert.equal(await refresh('203.0.113.1'), 429);
+    assert.equal(await refresh('203.0.113.2'), 400, 'another caller has its own budget');
+    // A malformed entry cannot open a fresh budget: the walk stops at the address the proxy vouched for.
+    assert.equal(await refresh('not-an-address, 203.0.113.2'), 429);
+  });
+
   test('a token request whose body passes 56 KiB is a 400 invalid_request, never a 500', async () => {
     const response = await fetch(new URL('/token', provider.url), {
       method: 'POST',
@@ -208,5 +236,28 @@ describe('operations: health, metrics, limits, secrets at rest, large tokens', (
     await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token!), (error: oidc.ResponseBodyError) => {
       return error.error === 'invalid_grant';
     });
+  });
+
+  test('every line logged for a request carries its request id once, protocol requests too', async () => {
+    const client = await createWebClient(provider);
+    const response = await fetch(new URL('/token', provider.url), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-request-id': 'protocol-lines-1',
+        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'no-such-token' }).toString(),
+    });
+    assert.equal(response.status, 400);
+    const ours = () => provider.logs.lines.filter((line) => line.includes('protocol-lines-1'));
+    for (let waited = 0; !ours().some((line) => line.includes('"msg":"request"')) && waited < 2000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // oidc-provider's own error event is logged inside the request, not by a route of ours.
+    const messages = ours().map((line) => (JSON.parse(line) as { msg: string }).msg);
+    assert.ok(messages.includes('grant.error'), `the protocol's line carries the id: ${messages.join(', ')}`);
+    assert.ok(messages.includes('request'));
+    for (const line of ours()) assert.equal(line.split('"requestId"').length, 2, `one requestId key: ${line}`);
   });
 });

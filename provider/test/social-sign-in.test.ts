@@ -272,7 +272,10 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     proxy.requests.filter((proxied) => proxied.method === 'POST' && proxied.path === '/token');
   const signInMetric = async (method: string, result: string) => {
     const text = await (await fetch(`${provider.url}/metrics`)).text();
-    const line = new RegExp(`^usher_sign_ins_total\\{method="${method}",result="${result}"\\} (\\d+)$`, 'm').exec(text);
+    const line = new RegExp(
+      `^usher_sign_ins_total\\{method="${method}",result="${result}",service="provider"\\} (\\d+)$`,
+      'm',
+    ).exec(text);
     return Number(line?.[1] ?? 0);
   };
   const lastAttempt = async (method: string) =>
@@ -331,7 +334,7 @@ describe('social sign-in in Chromium: Google (stand-in) and a generic OpenID Con
     const attempt = await lastAttempt('google');
     assert.deepEqual([attempt.user_id, attempt.result], [user.id, 'success']);
     const metrics = await (await fetch(`${provider.url}/metrics`)).text();
-    assert.match(metrics, /usher_sign_ins_total\{method="google",result="success"\} [1-9]/);
+    assert.match(metrics, /usher_sign_ins_total\{method="google",result="success",service="provider"\} [1-9]/);
   });
 
   test('Google, returning user: found by subject, even after the email changed at Google; nothing new is created', async () => {

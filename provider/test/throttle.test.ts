@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { openKeyValueStore, type KeyValueStore } from '@usher/platform';
-import { createThrottle } from '../src/interactions/throttle.ts';
+import { createThrottle } from '../src/security/throttle.ts';
 import { loadProviderConfig } from '../src/config.ts';
 import { storeMode } from './harness.ts';
 

@@ -3,7 +3,7 @@ import type { Context, Middleware } from 'koa';
 import { HttpProblem, NotFound, type KeyValueStore, type Logger } from '@usher/platform';
 import type { ProviderConfig } from '../config.ts';
 import type { Domain } from '../domain.ts';
-import type { Throttle } from '../interactions/throttle.ts';
+import type { Throttle } from '../security/throttle.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import type { SecurityEventFeed } from '../security-events/feed.ts';
 import { createOpaqueRevocations } from '../security-events/opaque-revocation.ts';

@@ -5,7 +5,7 @@ import type { UserRow } from '../accounts/user-store.ts';
 import type { ChangeContext } from '../audit/change-context.ts';
 import type { ProviderConfig } from '../config.ts';
 import type { Domain } from '../domain.ts';
-import type { Throttle } from '../interactions/throttle.ts';
+import type { Throttle } from '../security/throttle.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import type { SecurityEventFeed } from '../security-events/feed.ts';
 import { callerOf, type AdminAuth } from './admin-auth.ts';

@@ -3,7 +3,7 @@ import { verifyPassword } from '../accounts/password-hasher.ts';
 import type { UserRow } from '../accounts/user-store.ts';
 import type { Domain } from '../domain.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import type { Throttle } from './throttle.ts';
+import type { Throttle } from '../security/throttle.ts';
 
 export type PasswordVerdict =
   | { result: 'success'; user: UserRow }

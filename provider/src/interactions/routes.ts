@@ -9,7 +9,7 @@ import type { Metrics } from '../ops/metrics.ts';
 import type { Csrf } from './csrf.ts';
 import { createInteractionSteps, interactionPaths, render, text } from './interaction-steps.ts';
 import { createPasswordCheck, tooManyFailures } from './password-check.ts';
-import type { Throttle } from './throttle.ts';
+import type { Throttle } from '../security/throttle.ts';
 import * as pages from './views/pages.ts';
 import type { UpstreamButton } from './views/pages.ts';
 

@@ -1,15 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { acceptRequestId, runWithRequestId, type Logger } from '@usher/platform';
+import { acceptRequestId, runWithRequestId, securityHeaders, type Logger } from '@usher/platform';
 import type { Metrics } from './metrics.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
-export const securityHeaderValues = (https: boolean): [string, string][] => [
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-Frame-Options', 'DENY'],
-  ['Referrer-Policy', 'no-referrer'],
+/** Every Usher server's security headers, and the provider's own: its pages open no cross-origin windows. */
+export const securityHeaderValues = (https: boolean): (readonly [string, string])[] => [
+  ...securityHeaders,
   ['Cross-Origin-Opener-Policy', 'same-origin'],
-  ...(https ? ([['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']] as [string, string][]) : []),
+  ...(https ? [['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'] as const] : []),
 ];
 
 function routeLabel(path: string): string {
@@ -21,8 +20,8 @@ function routeLabel(path: string): string {
  * The provider's front door, in front of both Koa apps (ours and oidc-provider's): every request gets
  * its X-Request-Id (accepted or generated), the security headers, a duration in /metrics and one
  * access-log line. Protocol requests then go straight to oidc-provider, so the hot token endpoint does
- * not pay for a second Koa context; our own pages and APIs run inside the request-id context so that
- * their outgoing calls forward it.
+ * not pay for a second Koa context. Every request runs inside the request-id context, so its outgoing
+ * calls forward the id and every line logged on its behalf (ours or oidc-provider's) carries it.
  */
 export function createFrontDoor(options: {
   logger: Logger;
@@ -53,9 +52,9 @@ export function createFrontDoor(options: {
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpDuration.observe({ route: routeLabel(path), status: String(res.statusCode) }, seconds);
+      // Named here: 'finish' may fire outside the request's context (pino keeps one requestId key).
       access.info({ requestId, method, path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
     });
-    if (isOurs(method, path)) return runWithRequestId(requestId, () => ours(req, res));
-    return protocol(req, res);
+    return runWithRequestId(requestId, () => (isOurs(method, path) ? ours(req, res) : protocol(req, res)));
   };
 }

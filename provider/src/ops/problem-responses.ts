@@ -8,7 +8,8 @@ export function problemResponses(logger: Logger) {
       await next();
     } catch (error) {
       const problem = toProblem(error);
-      if (problem.status >= 500) logger.error({ err: error, requestId: ctx.get('x-request-id') }, 'request failed');
+      // The request id comes with the logger's mixin: this runs inside the request's context.
+      if (problem.status >= 500) logger.error({ err: error }, 'request failed');
       ctx.status = problem.status;
       ctx.set(problem.headers);
       ctx.type = problemContentType;

@@ -5,7 +5,7 @@ import type { Domain } from '../domain.ts';
 import type { Csrf } from '../interactions/csrf.ts';
 import { createInteractionSteps } from '../interactions/interaction-steps.ts';
 import { createPasswordCheck } from '../interactions/password-check.ts';
-import type { Throttle } from '../interactions/throttle.ts';
+import type { Throttle } from '../security/throttle.ts';
 import type { UpstreamButton } from '../interactions/views/pages.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import type { Metrics } from '../ops/metrics.ts';

@@ -1,5 +1,4 @@
-import type { KeyValueStore } from '@usher/platform';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { createRateLimiter, type KeyValueStore, type RateLimiter } from '@usher/platform';
 import type { ProviderConfig } from '../config.ts';
 
 export interface Verdict {
@@ -8,15 +7,6 @@ export interface Verdict {
 }
 
 const allow: Verdict = { allowed: true, retryAfterSeconds: 0 };
-
-function limiter(store: KeyValueStore, keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
-  const options = { keyPrefix, points, duration, blockDuration: duration };
-  return store.redis ? new RateLimiterRedis({ ...options, storeClient: store.redis }) : new RateLimiterMemory(options);
-}
-
-async function consumed(limit: RateLimiterAbstract | null, key: string): Promise<RateLimiterRes | null> {
-  return limit ? limit.get(key) : null;
-}
 
 /** One account being guessed: free for the first three failures, then doubling up to 4 s. */
 function accountDelayMs(failures: number): number {
@@ -36,13 +26,15 @@ function addressDelayMs(failures: number, limit: number): number {
 
 /**
  * Rate limits on anything guessable: failed sign-ins per account and per IP (each with a progressive
- * delay before the lockout; the longer of the two applies), registrations per IP, password changes per account and refresh-token
- * grants per IP. Redis-backed when configured, so all instances share the counters. A limit of 0
- * switches that limit off.
+ * delay before the lockout; the longer of the two applies), registrations per IP, password changes
+ * per account and refresh-token grants per IP. Redis-backed when configured, so all instances share
+ * the counters. A limit of 0 switches that limit off. Used by sign-in pages, social sign-in, the
+ * admin API and the token endpoint alike, so it lives with the other security pieces.
  */
 export function createThrottle(config: ProviderConfig, store: KeyValueStore) {
-  const make = (prefix: string, points: number, duration: number) =>
-    points > 0 ? limiter(store, `rl:${prefix}`, points, duration) : null;
+  // Past its points a key stays refused for a whole window from then on.
+  const make = (name: string, points: number, durationSeconds: number): RateLimiter | null =>
+    points > 0 ? createRateLimiter(store, { name, points, durationSeconds, blockSeconds: durationSeconds }) : null;
   const failuresByAccount = make('signin-account', config.RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT, 15 * 60);
   const failuresByIp = make('signin-ip', config.RATE_LIMIT_SIGNIN_FAILURES_PER_IP, 60 * 60);
   const registrations = make('register-ip', config.RATE_LIMIT_REGISTRATIONS_PER_IP, 60 * 60);
@@ -51,37 +43,27 @@ export function createThrottle(config: ProviderConfig, store: KeyValueStore) {
 
   const accountKey = (email: string) => email.trim().toLowerCase();
 
-  async function take(limit: RateLimiterAbstract | null, key: string): Promise<Verdict> {
+  async function take(limit: RateLimiter | null, key: string): Promise<Verdict> {
     if (!limit) return allow;
-    try {
-      await limit.consume(key);
-      return allow;
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) {
-        return { allowed: false, retryAfterSeconds: Math.ceil(rejection.msBeforeNext / 1000) };
-      }
-      throw rejection;
-    }
+    const verdict = await limit.consume(key);
+    return verdict.allowed ? allow : { allowed: false, retryAfterSeconds: verdict.retryAfterSeconds };
   }
 
   return {
     /** Before checking a password: is this account or IP locked out, and how long to wait first. */
     async beforeSignIn(email: string, ip: string): Promise<Verdict & { delayMs: number }> {
-      const [account, address] = await Promise.all([
-        consumed(failuresByAccount, accountKey(email)),
-        consumed(failuresByIp, ip),
-      ]);
-      for (const [state, points] of [
-        [account, config.RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT],
-        [address, config.RATE_LIMIT_SIGNIN_FAILURES_PER_IP],
+      const [account, address] = await Promise.all([failuresByAccount?.get(accountKey(email)), failuresByIp?.get(ip)]);
+      for (const [state, limit] of [
+        [account, failuresByAccount],
+        [address, failuresByIp],
       ] as const) {
-        if (state && state.consumedPoints >= points) {
-          return { allowed: false, retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000), delayMs: 0 };
+        if (state && limit && state.consumed >= limit.points) {
+          return { allowed: false, retryAfterSeconds: Math.max(1, state.resetSeconds), delayMs: 0 };
         }
       }
       const delayMs = Math.max(
-        accountDelayMs(account?.consumedPoints ?? 0),
-        addressDelayMs(address?.consumedPoints ?? 0, config.RATE_LIMIT_SIGNIN_FAILURES_PER_IP),
+        accountDelayMs(account?.consumed ?? 0),
+        addressDelayMs(address?.consumed ?? 0, config.RATE_LIMIT_SIGNIN_FAILURES_PER_IP),
       );
       return { ...allow, delayMs };
     },
@@ -91,7 +73,7 @@ export function createThrottle(config: ProviderConfig, store: KeyValueStore) {
     },
 
     async signInSucceeded(email: string): Promise<void> {
-      await failuresByAccount?.delete(accountKey(email));
+      await failuresByAccount?.reset(accountKey(email));
     },
 
     registration: (ip: string) => take(registrations, ip),
