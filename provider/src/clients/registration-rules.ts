@@ -67,14 +67,14 @@ export function needsSecret(metadata: Record<string, unknown>): boolean {
 }
 
 /** Secrets given by the operator: RFC 6749 A.2 characters, long and varied enough to resist guessing. */
-export const secretLength = { min: 32, max: 512 };
+const secretLength = { min: 32, max: 512 };
 const minimumSecretBits = 80;
 
 /**
- * Bits of a string by its own character frequencies (Shannon). A conservative estimate of what it
- * took to produce: 32 random hex digits score about 115, `abab…` 32 and a single repeated
- * character 0. It catches carelessness (a word, a pattern), not a determined weak choice, which is
- * why secrets are generated unless one is given.
+ * Bits of a string by its own character frequencies (Shannon), a rough estimate of its entropy:
+ * 32 random hex digits score about 115 (rarely under 90), `abab…` 32, one repeated character 0. It
+ * catches carelessness (a word, a pattern), not every weak choice, which is why secrets are
+ * generated unless one is given.
  */
 function estimatedBits(value: string): number {
   const counts = new Map<string, number>();
