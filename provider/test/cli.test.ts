@@ -343,6 +343,40 @@ describe('usher CLI on a PostgreSQL server', () => {
       assert.equal(newActive.get(alg), promoted?.kid, `the published next ${alg} key is what signs now`);
     }
   });
+
+  test('clients create: the registration rules of the admin API (secrets, public clients)', async () => {
+    const machine = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
+    const create = (metadata: Record<string, unknown>) => run('clients', 'create', '--json', JSON.stringify(metadata));
+    const strong = randomBytes(24).toString('base64url'); // 32 characters
+    const [short, patterned, publicMachine, supplied, generated] = await Promise.all([
+      create({ ...machine, client_id: 'short-secret', client_secret: 'abc' }),
+      create({ ...machine, client_id: 'patterned-secret', client_secret: 'ab'.repeat(20) }),
+      create({ ...machine, client_id: 'public-machine', token_endpoint_auth_method: 'none' }),
+      create({ ...machine, client_id: 'supplied-secret', client_secret: strong }),
+      create({ ...machine, client_id: 'generated-secret' }),
+    ]);
+    assert.match(
+      expectExit(short, 1, 'short secret').stderr,
+      /^Error: Invalid client metadata: client_secret must be at least 32 characters/,
+    );
+    assert.match(
+      expectExit(patterned, 1, 'patterned secret').stderr,
+      /^Error: Invalid client metadata: client_secret is too predictable/,
+    );
+    assert.match(
+      expectExit(publicMachine, 1, 'public client with client_credentials').stderr,
+      /^Error: Invalid client metadata: grant_types must not include client_credentials/,
+    );
+    assert.equal(json<{ client_secret: string }>(expectExit(supplied, 0, 'supplied secret')).client_secret, strong);
+    const made = json<{ client_secret: string }>(expectExit(generated, 0, 'generated secret')).client_secret;
+    assert.equal(made.length, 43, 'generated: 32 random bytes');
+    assert.equal(
+      await count(`provider.clients where client_id = any($1)`, [
+        ['short-secret', 'patterned-secret', 'public-machine'],
+      ]),
+      0,
+    );
+  });
 });
 
 describe('usher CLI on the embedded database', () => {

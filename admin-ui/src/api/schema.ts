@@ -413,7 +413,7 @@ export interface paths {
     };
     /**
      * Direct and role permissions of a user, sorted by name
-     * @description Needs a valid access token of the user itself, of a holder of `permissions_admin`/`all_all`, or a client-credentials token. Errors are `{"msg"}` bodies.
+     * @description Needs a valid access token of the user itself (any audience), or an admin call: a token for the admin API's audience of a holder of `permissions_admin`/`all_all`, or a client-credentials token. Errors are `{"msg"}` bodies.
      */
     get: operations['listCombinedPermissions'];
     put?: never;
@@ -614,7 +614,10 @@ export interface paths {
     /** Every client, without secrets (admin) */
     get: operations['listClients'];
     put?: never;
-    /** Registers a client (admin); a confidential client's secret is in this answer only */
+    /**
+     * Registers a client (admin); a confidential client's secret is in this answer only
+     * @description The client registration rules apply (README, "Registering a client"): only known metadata members; `client_credentials` only for confidential clients; `authorization_code` needs `redirect_uris` and the `code` response type; a supplied `client_secret` must be 32 to 512 printable ASCII characters and not predictable, else one is generated. A refusal is a 422 naming the member.
+     */
     post: operations['createClient'];
     delete?: never;
     options?: never;
@@ -640,7 +643,10 @@ export interface paths {
     delete: operations['deleteClient'];
     options?: never;
     head?: never;
-    /** Changes client metadata (admin); members given replace the stored ones, `null` removes one */
+    /**
+     * Changes client metadata (admin); members given replace the stored ones, `null` removes one
+     * @description The same registration rules as creation, on the result. Unknown members, `client_secret` (rotate it instead) and another `client_id` are refused with a 422 naming the member. A change that changes nothing is answered with the client, and neither audited nor announced.
+     */
     patch: operations['updateClient'];
     trace?: never;
   };
@@ -986,9 +992,11 @@ export interface components {
       /** @description Shown in this answer only */
       client_secret?: string;
     };
-    /** @description RFC 7591 client metadata; `client_id` is generated when absent, the secret always is */
+    /** @description RFC 7591 client metadata (members oidc-provider recognises, and `first_party`); `client_id` is generated when absent, and so is a confidential client's `client_secret` */
     ClientInput: {
       client_id?: string;
+      /** @description Only for a client that authenticates with a secret; not a repeated pattern or a few characters over and over. Leave it out to have one generated (recommended). */
+      client_secret?: string;
       client_name?: string;
       redirect_uris?: string[];
       post_logout_redirect_uris?: string[];
@@ -1003,7 +1011,7 @@ export interface components {
     } & {
       [key: string]: unknown;
     };
-    /** @description Metadata members to replace; `client_id` and `client_secret` cannot change here */
+    /** @description Metadata members to replace (the members of `ClientInput`, without `permissions`); `client_id` and `client_secret` cannot change here */
     ClientUpdate: {
       client_name?: string | null;
       redirect_uris?: string[] | null;
@@ -1061,7 +1069,7 @@ export interface components {
     };
   };
   responses: {
-    /** @description Malformed input; `errors` names each field and what is wrong with it */
+    /** @description Malformed input; `errors` names each field and what is wrong with it: `Required` when it is missing, `Must be a string` (a number, a boolean, an array...) when it has the wrong type. A body that is not UTF-8, or not a JSON object, names the field `(body)`. */
     BadRequest: {
       headers: {
         [name: string]: unknown;
@@ -1108,8 +1116,17 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
-    /** @description Well-formed input that the protocol rules refuse (e.g. client metadata) */
+    /** @description Well-formed input that the protocol rules refuse (e.g. client metadata: the client registration rules, then oidc-provider's own); `errors` names the member refused, and `detail` starts with its name */
     Unprocessable: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
+    /** @description The JSON body is over 64 KB (`errors` names `(body)`); the connection is closed */
+    PayloadTooLarge: {
       headers: {
         [name: string]: unknown;
       };
@@ -1156,6 +1173,15 @@ export interface components {
     };
     /** @description Unknown user */
     CompatNotFound: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Message'];
+      };
+    };
+    /** @description `Signature verification failed`, a malformed token (`Not enough segments`...), or, for anyone but the user itself, a token of another audience than the admin API's (`The token is not meant for this API`) */
+    CompatUnprocessable: {
       headers: {
         [name: string]: unknown;
       };
@@ -1283,6 +1309,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
     };
   };
   getMe: {
@@ -1333,6 +1360,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
     };
   };
   changeMyPassword: {
@@ -1360,6 +1388,7 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
       429: components['responses']['TooManyRequests'];
     };
   };
@@ -1561,6 +1590,7 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
     };
   };
   blockUser: {
@@ -1647,6 +1677,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
     };
   };
   changeUserPassword: {
@@ -1678,6 +1709,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
       429: components['responses']['TooManyRequests'];
     };
   };
@@ -1843,6 +1875,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
     };
   };
   revokeUserRole: {
@@ -1929,6 +1962,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
     };
   };
   revokeUserPermission: {
@@ -1984,6 +2018,7 @@ export interface operations {
       401: components['responses']['CompatUnauthorized'];
       403: components['responses']['CompatForbidden'];
       404: components['responses']['CompatNotFound'];
+      422: components['responses']['CompatUnprocessable'];
     };
   };
   validateCombinedPermissions: {
@@ -2014,6 +2049,7 @@ export interface operations {
       401: components['responses']['CompatUnauthorized'];
       403: components['responses']['CompatForbidden'];
       404: components['responses']['CompatNotFound'];
+      422: components['responses']['CompatUnprocessable'];
     };
   };
   explainUserPermissions: {
@@ -2123,6 +2159,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
     };
   };
   getRole: {
@@ -2202,6 +2239,7 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
     };
   };
   attachRolePermission: {
@@ -2232,6 +2270,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
     };
   };
   detachRolePermission: {
@@ -2308,6 +2347,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
     };
   };
   getPermission: {
@@ -2386,6 +2426,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
     };
   };
   listClients: {
@@ -2436,6 +2477,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
       422: components['responses']['Unprocessable'];
     };
   };
@@ -2520,6 +2562,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
       422: components['responses']['Unprocessable'];
     };
   };
@@ -2607,6 +2650,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
     };
   };
   revokeClientPermission: {

@@ -1,4 +1,3 @@
-import { bodyParser } from '@koa/bodyparser';
 import type { KeyValueStore, Logger } from '@usher/platform';
 import type { Context } from 'koa';
 import type { UserRow } from '../accounts/user-store.ts';
@@ -10,7 +9,7 @@ import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import type { SecurityEventFeed } from '../security-events/feed.ts';
 import { callerOf, type AdminAuth } from './admin-auth.ts';
 import type { TokenVerifier } from './bearer-tokens.ts';
-import { jsonBodyOptions, UnknownReference, userIdParam } from './request-validation.ts';
+import { UnknownReference, userIdParam } from './request-validation.ts';
 
 /** What the admin API's route files share. */
 export interface AdminDeps {
@@ -30,7 +29,7 @@ export const apiBase = '/api/v1';
 
 export type RouteContext = Context & { params: Record<string, string> };
 
-export const jsonBody = bodyParser(jsonBodyOptions as Parameters<typeof bodyParser>[0]);
+export { jsonBody } from './json-body.ts';
 
 /** The change context of a request: the caller is the actor of every audit record. */
 export function changeContextOf(deps: AdminDeps, ctx: Context): ChangeContext {

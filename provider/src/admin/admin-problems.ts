@@ -4,8 +4,9 @@ import { NameTaken, UnknownName } from '../access/access-store.ts';
 import { AccountConflict } from '../accounts/account-changes.ts';
 import { RegistrationRejected } from '../accounts/registration.ts';
 import { EmailTaken, UnknownUser } from '../accounts/user-store.ts';
-import { ClientMetadataRefused, NoClientSecret, UnknownClient } from '../clients/client-changes.ts';
+import { NoClientSecret, UnknownClient } from '../clients/client-changes.ts';
 import { ClientExists } from '../clients/client-store.ts';
+import { ClientMetadataRefused } from '../clients/registration-rules.ts';
 import { IdentityNotFound, LastSignInMethod } from '../upstreams/identity-store.ts';
 import { UnknownReference, type FieldError } from './request-validation.ts';
 
@@ -64,7 +65,9 @@ export function asProblem(error: unknown, request: RequestParts = {}): unknown {
     });
   }
   if (error instanceof ClientMetadataRefused) {
-    return new HttpProblem(422, 'invalid-client-metadata', 'Unprocessable Content', error.message);
+    return new HttpProblem(422, 'invalid-client-metadata', 'Unprocessable Content', error.message, {
+      extensions: field(error.field, error.message),
+    });
   }
   return error;
 }

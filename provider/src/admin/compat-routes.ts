@@ -30,7 +30,7 @@ const tokenStatus: Record<TokenRefused['fault'], number> = {
  * local (keys in memory, one indexed lookup for revocation) and permissions are cached briefly.
  */
 export function compatRoutes(deps: AdminDeps): Router {
-  const { domain, verify } = deps;
+  const { config, domain, verify } = deps;
   const router = new Router({ prefix: apiBase });
   const combined = createCombinedPermissionsCache(
     domain.access,
@@ -48,12 +48,17 @@ export function compatRoutes(deps: AdminDeps): Router {
     }
   }
 
-  /** The user itself, an admin, or a client acting for itself (client credentials). */
-  async function mayRead(caller: VerifiedToken, userId: string): Promise<boolean> {
-    if (caller.machine || caller.subject === userId) return true;
-    // Opaque tokens carry no permissions claim: read the caller's own (cached) grants.
-    const held = caller.permissions ?? ((await combined(caller.subject)) ?? []).map((row) => row.name);
-    return held.includes(permissionsAdmin) || held.includes(superuserPermission);
+  /**
+   * The user itself (a token of any audience, as for token validation), else an admin call: an admin
+   * or a client acting for itself (client credentials), with a token for the admin API's audience,
+   * as every other admin route requires. Answers why it may not, or null when it may.
+   */
+  function refusal(caller: VerifiedToken, userId: string): 'audience' | 'permission' | null {
+    if (!caller.machine && caller.subject === userId) return null;
+    if (!caller.audiences.includes(config.adminAudience)) return 'audience';
+    if (caller.machine) return null;
+    const held = caller.permissions ?? [];
+    return held.includes(permissionsAdmin) || held.includes(superuserPermission) ? null : 'permission';
   }
 
   /** Token, then id, then authorization, then the user: answers the permissions or null (already answered). */
@@ -62,7 +67,9 @@ export function compatRoutes(deps: AdminDeps): Router {
     if (!caller) return null;
     const userId = ctx.params.user_id ?? '';
     if (!uuidPattern.test(userId)) return (answer(ctx, 400, 'user_id must be a UUID'), null);
-    if (!(await mayRead(caller, userId.toLowerCase()))) {
+    const refused = refusal(caller, userId.toLowerCase());
+    if (refused === 'audience') return (answer(ctx, tokenStatus.audience, 'The token is not meant for this API'), null);
+    if (refused === 'permission') {
       return (
         answer(ctx, 403, 'Not enough permissions', { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' }),
         null

@@ -25,11 +25,33 @@ export class UnknownReference extends HttpProblem {
   }
 }
 
-function fieldErrors(error: z.ZodError, where: FieldError['in']): FieldError[] {
+/** The value at `path` in what was sent, or undefined when it is absent. */
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+const typeNames: Record<string, string> = { array: 'an array', object: 'an object', int: 'an integer' };
+
+/**
+ * A missing field is "Required"; one of the wrong type says which type it must be. (zod leaves the
+ * input out of its issues, so presence is read from what was sent.)
+ */
+function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
+  if (issue.code !== 'invalid_type') return issue.message;
+  if (valueAt(input, issue.path) === undefined) return 'Required';
+  return `Must be ${typeNames[issue.expected] ?? `a ${issue.expected}`}`;
+}
+
+function fieldErrors(error: z.ZodError, where: FieldError['in'], input: unknown): FieldError[] {
   return error.issues.map((issue) => ({
     field: issue.path.map(String).join('.') || '(body)',
     in: where,
-    message: issue.code === 'invalid_type' && issue.input === undefined ? 'Required' : issue.message,
+    message: issueMessage(issue, input),
   }));
 }
 
@@ -57,7 +79,7 @@ export function parseBody<T extends z.ZodType>(ctx: Context, schema: T): z.infer
   const nul = nulAt(body, '');
   if (nul) throw new InvalidInput([{ field: nul, in: 'body', message: nulMessage }]);
   const result = schema.safeParse(body ?? {});
-  if (!result.success) throw new InvalidInput(fieldErrors(result.error, 'body'));
+  if (!result.success) throw new InvalidInput(fieldErrors(result.error, 'body', body ?? {}));
   return result.data;
 }
 
@@ -68,7 +90,7 @@ export function parseQuery<T extends z.ZodType>(ctx: Context, schema: T): z.infe
   const nul = nulAt(values, '');
   if (nul) throw new InvalidInput([{ field: nul, in: 'query', message: nulMessage }]);
   const result = schema.safeParse(values);
-  if (!result.success) throw new InvalidInput(fieldErrors(result.error, 'query'));
+  if (!result.success) throw new InvalidInput(fieldErrors(result.error, 'query', values));
   return result.data;
 }
 
@@ -96,15 +118,6 @@ export function clientIdParam(value: string | undefined): string {
   }
   return value;
 }
-
-/** Rejects bodies that are not JSON, before any handler runs. */
-export const jsonBodyOptions = {
-  enableTypes: ['json'],
-  jsonLimit: '64kb',
-  onError: () => {
-    throw new InvalidInput([{ field: '(body)', in: 'body', message: 'The body must be a JSON object' }]);
-  },
-};
 
 /** Paging of lists: `page[number]` from 0, `page[size]` 1..500 (default 50). */
 export const pageParams = {

@@ -1,4 +1,5 @@
-import { clientChanges, ClientMetadataRefused } from '../clients/client-changes.ts';
+import { clientChanges } from '../clients/client-changes.ts';
+import { ClientMetadataRefused } from '../clients/registration-rules.ts';
 import { parseCommand, positionals, requireOption, type Command } from './arguments.ts';
 import { CliError } from './cli-errors.ts';
 import { withContext, type CliContext } from './cli-context.ts';
@@ -22,7 +23,7 @@ const create: Command = async (args) => {
   const metadata = parseClientJson(requireOption(values.json, '--json', topic));
   await withContext(async (context) => {
     const client = await changesOf(context)
-      .create(metadata, [], { keepSecret: true })
+      .create(metadata, [])
       .catch((error: unknown) => {
         throw error instanceof ClientMetadataRefused
           ? new CliError(`Invalid client metadata: ${error.message}`)

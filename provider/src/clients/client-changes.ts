@@ -1,20 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { ChangeContext } from '../audit/change-context.ts';
 import { eventTypes } from '../security-events/event-types.ts';
-import { needsSecret, type ClientMetadata } from './client-store.ts';
+import type { ClientMetadata } from './client-store.ts';
+import { changedRegistration, ClientMetadataRefused, memberOfProblem, newRegistration } from './registration-rules.ts';
 
 export class UnknownClient extends Error {
   constructor(readonly clientId: string) {
     super(`Client ${clientId} not found`);
     this.name = 'UnknownClient';
-  }
-}
-
-/** Metadata the protocol's rules refuse (redirect URIs, grant types...). */
-export class ClientMetadataRefused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ClientMetadataRefused';
   }
 }
 
@@ -32,35 +24,27 @@ export type ClientMetadataCheck = (metadata: Record<string, unknown>) => Promise
 type StoredClient = ClientMetadata & { client_secret?: string };
 
 /**
- * Registering and changing clients, audited. Metadata is validated by oidc-provider's own rules
- * before it is stored, so a client accepted here is one the provider loads.
+ * Registering and changing clients, audited. Metadata meets our registration rules
+ * (registration-rules.ts), then oidc-provider's own, before it is stored, so a client accepted here
+ * is one the provider loads, whether the admin API or the CLI registers it.
  */
 export function clientChanges({ domain, feed, actor }: ChangeContext, check: ClientMetadataCheck) {
   const { clients, access, audit } = domain;
 
   async function validated(metadata: Record<string, unknown>) {
     const problem = await check(metadata);
-    if (problem !== null) throw new ClientMetadataRefused(problem);
+    if (problem !== null) throw new ClientMetadataRefused(memberOfProblem(problem), problem);
   }
 
   const withoutSecret = ({ client_secret: _secret, ...rest }: StoredClient) => rest;
 
   return {
     /**
-     * The answer holds the secret: the only time it is shown. The secret is generated unless
-     * `keepSecret` lets a given one stand (the CLI, carrying a client over with its secret).
+     * The answer holds the secret: the only time it is shown. The secret is generated unless one
+     * is given that meets the secret rules (carrying a client over with its secret, say).
      */
-    async create(
-      input: Record<string, unknown>,
-      permissions: string[],
-      options: { keepSecret?: boolean } = {},
-    ): Promise<StoredClient> {
-      const metadata = { ...input };
-      if (metadata.client_id === undefined) metadata.client_id = randomBytes(16).toString('base64url');
-      if (!options.keepSecret || metadata.client_secret === undefined) {
-        delete metadata.client_secret;
-        if (needsSecret(metadata)) metadata.client_secret = randomBytes(32).toString('base64url');
-      }
+    async create(input: Record<string, unknown>, permissions: string[]): Promise<StoredClient> {
+      const metadata = newRegistration(input);
       await validated(metadata);
       return feed.withEvents(async (trx) => {
         const stored = await clients.create(metadata, trx);
@@ -81,18 +65,15 @@ export function clientChanges({ domain, feed, actor }: ChangeContext, check: Cli
 
     /**
      * Members given replace the stored ones; `null` removes one. The client is read locked in the
-     * change's transaction, so two concurrent updates cannot each merge into a stale copy.
+     * change's transaction, so two concurrent updates cannot each merge into a stale copy. A change
+     * that changes nothing writes, audits and announces nothing.
      */
     update: (clientId: string, changes: Record<string, unknown>): Promise<StoredClient> =>
       feed.withEvents(async (trx, emit) => {
         const current = await clients.find(clientId, trx, { forUpdate: true });
         if (!current) throw new UnknownClient(clientId);
-        const merged: Record<string, unknown> = { ...current };
-        for (const [key, value] of Object.entries(changes)) {
-          if (key === 'client_id' || key === 'client_secret') continue;
-          if (value === null) delete merged[key];
-          else merged[key] = value;
-        }
+        const merged = changedRegistration(current, changes);
+        if (merged === null) return current;
         await validated(merged);
         await clients.update(clientId, merged, trx);
         const after = (await clients.find(clientId, trx, { forUpdate: true }))!;

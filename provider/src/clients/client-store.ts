@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from '@usher/platform';
 import { isUniqueViolation } from '../accounts/user-store.ts';
 import type { SecretBox } from '../security/secret-box.ts';
+import { needsSecret } from './registration-rules.ts';
 
 /** RFC 7591 client metadata as stored (the secret is kept apart, sealed). */
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
@@ -19,13 +20,6 @@ interface ClientRow {
   secret: string | null;
   first_party: boolean;
   created_at: Date;
-}
-
-const secretlessMethods = new Set(['none', 'private_key_jwt', 'self_signed_tls_client_auth', 'tls_client_auth']);
-
-export function needsSecret(metadata: Record<string, unknown>): boolean {
-  const method = (metadata.token_endpoint_auth_method as string | undefined) ?? 'client_secret_basic';
-  return !secretlessMethods.has(method);
 }
 
 /** Clients live in their own table; oidc-provider reads them through the adapter, briefly cached. */

@@ -11,6 +11,7 @@ import { largeTokenBytes } from '../access/token-size.ts';
 import { createCookieSigner } from '../security/cookie-signer.ts';
 import * as pages from '../interactions/views/pages.ts';
 import type { createAdapterFactory } from './adapter.ts';
+import { refuseClientCredentialsToPublicClients } from './confidential-grants.ts';
 import { opaqueAccessTokenOf, type OpaqueAccessToken } from './opaque-tokens.ts';
 
 export interface OidcDeps {
@@ -307,6 +308,7 @@ export function createOidcProvider(deps: OidcDeps): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.TRUST_PROXY;
   reuseClientInstances(provider, deps.adapter('Client'));
+  refuseClientCredentialsToPublicClients(provider);
 
   // oidc-provider refuses JWTs at the revocation and introspection endpoints (after authenticating
   // the client) with unsupported_token_type; we revoke them through the revocation feed and answer
