@@ -12,6 +12,7 @@ import { createCookieSigner } from '../security/cookie-signer.ts';
 import * as pages from '../interactions/views/pages.ts';
 import type { createAdapterFactory } from './adapter.ts';
 import { opaqueAccessTokenOf, type OpaqueAccessToken } from './opaque-tokens.ts';
+import { refreshRotationScope, shouldRotate } from './refresh-rotation.ts';
 
 export interface OidcDeps {
   config: ProviderConfig;
@@ -236,7 +237,8 @@ export function createOidcProvider(deps: OidcDeps): Provider {
       },
     },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: true,
+    // Every use rotates, except a retry within the reuse interval, which gets the same successor.
+    rotateRefreshToken: () => shouldRotate(),
     ttl: {
       AccessToken: config.ACCESS_TOKEN_TTL,
       ClientCredentials: config.ACCESS_TOKEN_TTL,
@@ -307,6 +309,7 @@ export function createOidcProvider(deps: OidcDeps): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.TRUST_PROXY;
   reuseClientInstances(provider, deps.adapter('Client'));
+  provider.use(refreshRotationScope(config.REFRESH_TOKEN_REUSE_INTERVAL, logger));
 
   // oidc-provider refuses JWTs at the revocation and introspection endpoints (after authenticating
   // the client) with unsupported_token_type; we revoke them through the revocation feed and answer
