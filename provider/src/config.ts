@@ -36,6 +36,16 @@ export const providerSettings = z.object({
   LOG_FORMAT: env.logFormat(),
   ACCESS_TOKEN_TTL: env.seconds(30 * 60),
   REFRESH_TOKEN_TTL: env.seconds(24 * 60 * 60),
+  /**
+   * Seconds after a rotation during which the previous refresh token, presented again, is answered
+   * with the same successor instead of revoking the grant (a client that lost the answer); 0 = off.
+   */
+  REFRESH_TOKEN_REUSE_INTERVAL: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300, 'must be at most 300: a longer interval undoes what rotation protects')
+    .default(30),
   ID_TOKEN_TTL: env.seconds(60 * 60),
   SESSION_TTL: env.seconds(14 * 24 * 60 * 60),
   DEVICE_CODE_TTL: env.seconds(10 * 60),

@@ -2,10 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { statement, type KeyValueStore, type Knex, type Statement } from '@usher/platform';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { ClientStore } from '../clients/client-store.ts';
+import { RefreshTokenAdapter, rotationStatements } from './refresh-token-adapter.ts';
 
 /**
  * Short-lived models that may live in Redis when it is configured: they expire within minutes and
- * are never looked up by uid or user code. Everything else is durable in PostgreSQL.
+ * are never looked up by uid or user code. Everything else is durable in PostgreSQL (refresh tokens
+ * must be: their rotation is one SQL statement, see refresh-token-adapter.ts).
  */
 const volatileModels = new Set(['Interaction', 'ReplayDetection', 'PushedAuthorizationRequest', 'AuthorizationCode']);
 
@@ -197,10 +199,13 @@ class ClientAdapter implements Adapter {
 export function createAdapterFactory({ knex, store, clients }: AdapterDeps) {
   const useVolatile = store.kind === 'redis';
   const statements = payloadStatements(knex);
+  const rotation = rotationStatements(knex);
   return (model: string): Adapter => {
     if (model === 'Client') return new ClientAdapter(clients);
     if (useVolatile && volatileModels.has(model)) return new VolatileAdapter(model, store);
-    return new PostgresAdapter(model, knex, statements);
+    const rows = new PostgresAdapter(model, knex, statements);
+    if (model === 'RefreshToken') return new RefreshTokenAdapter(rows, rotation, () => protocolTransaction.getStore());
+    return rows;
   };
 }
 

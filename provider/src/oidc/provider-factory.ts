@@ -13,6 +13,7 @@ import * as pages from '../interactions/views/pages.ts';
 import type { createAdapterFactory } from './adapter.ts';
 import { refuseClientCredentialsToPublicClients } from './confidential-grants.ts';
 import { opaqueAccessTokenOf, type OpaqueAccessToken } from './opaque-tokens.ts';
+import { refreshRotationScope, shouldRotate } from './refresh-rotation.ts';
 
 export interface OidcDeps {
   config: ProviderConfig;
@@ -237,7 +238,8 @@ export function createOidcProvider(deps: OidcDeps): Provider {
       },
     },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: true,
+    // Every use rotates, except a retry within the reuse interval, which gets the same successor.
+    rotateRefreshToken: () => shouldRotate(),
     ttl: {
       AccessToken: config.ACCESS_TOKEN_TTL,
       ClientCredentials: config.ACCESS_TOKEN_TTL,
@@ -309,6 +311,7 @@ export function createOidcProvider(deps: OidcDeps): Provider {
   provider.proxy = config.TRUST_PROXY;
   reuseClientInstances(provider, deps.adapter('Client'));
   refuseClientCredentialsToPublicClients(provider);
+  provider.use(refreshRotationScope(config.REFRESH_TOKEN_REUSE_INTERVAL, logger));
 
   // oidc-provider refuses JWTs at the revocation and introspection endpoints (after authenticating
   // the client) with unsupported_token_type; we revoke them through the revocation feed and answer
