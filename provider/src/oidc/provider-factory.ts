@@ -1,4 +1,4 @@
-import type { Logger } from '@usher/platform';
+import { isStoreUnavailable, type Logger } from '@usher/platform';
 import Provider, { errors, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { createClaimsCache } from '../access/claims-cache.ts';
 import type { AccessStore } from '../access/access-store.ts';
@@ -12,6 +12,7 @@ import { createCookieSigner } from '../security/cookie-signer.ts';
 import * as pages from '../interactions/views/pages.ts';
 import type { createAdapterFactory } from './adapter.ts';
 import { opaqueAccessTokenOf, type OpaqueAccessToken } from './opaque-tokens.ts';
+import { answerStoreOutages } from './store-outages.ts';
 
 export interface OidcDeps {
   config: ProviderConfig;
@@ -270,7 +271,9 @@ export function createOidcProvider(deps: OidcDeps): Provider {
         message: description,
         requestId: ctx.get('x-request-id') || undefined,
       });
-      if ((error as { status?: number }).status === undefined || (error as { status: number }).status >= 500) {
+      // A store outage is answered (and logged) by answerStoreOutages.
+      const status = (error as { status?: number }).status;
+      if ((status === undefined || status >= 500) && !isStoreUnavailable(error)) {
         logger.error({ err: error }, 'oidc-provider error page');
       }
     },
@@ -307,6 +310,8 @@ export function createOidcProvider(deps: OidcDeps): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.TRUST_PROXY;
   reuseClientInstances(provider, deps.adapter('Client'));
+  // First, so that it sits around every other middleware and route.
+  answerStoreOutages(provider, logger);
 
   // oidc-provider refuses JWTs at the revocation and introspection endpoints (after authenticating
   // the client) with unsupported_token_type; we revoke them through the revocation feed and answer
@@ -365,6 +370,10 @@ export function createOidcProvider(deps: OidcDeps): Provider {
     (provider.on as (name: string, listener: (...args: never[]) => void) => void)(
       event,
       (_ctx: unknown, error: Error & { error?: string }) => {
+        if (event === 'server_error' && isStoreUnavailable(error)) {
+          metrics.errors.inc({ kind: event, error: 'temporarily_unavailable' });
+          return; // answered and logged by answerStoreOutages
+        }
         metrics.errors.inc({ kind: event, error: error.error ?? error.name });
         if (event === 'server_error') logger.error({ err: error }, 'oidc-provider server error');
         else logger.debug({ err: { name: error.name, message: error.message } }, event);
