@@ -9,9 +9,22 @@ export interface Verdict {
 
 const allow: Verdict = { allowed: true, retryAfterSeconds: 0 };
 
+/**
+ * On Redis, every limit has an in-process stand-in for when Redis cannot answer (at once while it is
+ * unreachable, else within its command timeout): neither fail-open, which would let guessing run
+ * unlimited for as long as Redis is out, nor fail-closed, which would turn a cache outage into
+ * refused sign-ins and refreshes. Meanwhile each instance counts on its own, so a client spread over
+ * N instances gets up to N times the limit; counts start again from Redis once it is back.
+ */
 function limiter(store: KeyValueStore, keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
   const options = { keyPrefix, points, duration, blockDuration: duration };
-  return store.redis ? new RateLimiterRedis({ ...options, storeClient: store.redis }) : new RateLimiterMemory(options);
+  if (!store.redis) return new RateLimiterMemory(options);
+  return new RateLimiterRedis({
+    ...options,
+    storeClient: store.redis,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new RateLimiterMemory(options),
+  });
 }
 
 async function consumed(limit: RateLimiterAbstract | null, key: string): Promise<RateLimiterRes | null> {
