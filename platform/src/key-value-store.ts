@@ -98,7 +98,7 @@ class RedisStore implements KeyValueStore {
       return await command(this.redis);
     } catch (error) {
       if ((error as Error).name === 'ReplyError') throw error;
-      throw new StoreUnavailable('redis', `Redis did not answer: ${(error as Error).message}`, { cause: error });
+      throw new StoreUnavailable('redis', `Redis did not answer: ${(error as Error).message}`);
     }
   }
 
@@ -134,13 +134,22 @@ class RedisStore implements KeyValueStore {
     if (!this.subscriber) {
       // Subscriptions are kept across reconnections (ioredis resubscribes), so this connection only
       // bounds how long it takes to open; (un)subscribing is bounded below.
-      this.subscriber = new Redis(this.url, {
+      const subscriber = new Redis(this.url, {
         maxRetriesPerRequest: null,
         connectTimeout: this.timeouts.connectTimeoutMs,
         retryStrategy: boundedOptions(this.timeouts).retryStrategy,
+        autoResubscribe: false,
       });
-      this.subscriber.on('error', () => {});
-      this.subscriber.on('message', (name: string, message: string) => this.listeners.emit(name, message));
+      this.subscriber = subscriber;
+      subscriber.on('error', () => {});
+      // Resubscribed here rather than by ioredis, whose own resubscription leaves its promise
+      // unhandled: a Redis that drops again (or a close) before answering would be an unhandled
+      // rejection, which ends a Node process.
+      subscriber.on('ready', () => {
+        const channels = this.listeners.eventNames().map(String);
+        if (channels.length) subscriber.subscribe(...channels).catch(() => {});
+      });
+      subscriber.on('message', (name: string, message: string) => this.listeners.emit(name, message));
     }
     if (this.listeners.listenerCount(full) === 0) await settleWithin(this.subscriber.subscribe(full), 2000);
     this.listeners.on(full, listener);
