@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
 import { startTcpRelay, type TcpRelay } from '@usher/test-support';
@@ -9,6 +8,7 @@ import { createTestStores, startProvider, type RunningProvider, type TestStores 
 import { machineToken } from './admin-fixtures.ts';
 import { callbackUrl, createUser, createWebClient, discover, filmsResource, signIn } from './fixtures.ts';
 import { readForm, UserAgent } from './user-agent.ts';
+import { until } from './wait-until.ts';
 
 /**
  * Outages of PostgreSQL and Redis, driven through TCP relays between the provider and the machine's
@@ -27,14 +27,6 @@ async function timedFetch(url: string, init: RequestInit = {}) {
   const response = await fetch(url, { redirect: 'manual', ...init });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, ms: Date.now() - started };
-}
-
-async function eventually(check: () => Promise<boolean>, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`not true within ${withinMs} ms`);
-    await sleep(100);
-  }
 }
 
 describe('outages: quick answers, 503 for a store that is down, never a 500', () => {
@@ -147,7 +139,7 @@ describe('outages: quick answers, 503 for a store that is down, never a 500', ()
     } finally {
       await redisRelay.set('pass');
     }
-    await eventually(async () => (await readyz()).status === 200, 5000);
+    await until(async () => (await readyz()).status === 200, 5000, 100);
     assert.equal((await signInPage()).status, 303);
   }
 
@@ -177,7 +169,7 @@ describe('outages: quick answers, 503 for a store that is down, never a 500', ()
     } finally {
       await databaseRelay.set('pass');
     }
-    await eventually(async () => (await refresh()).status === 200, 5000);
+    await until(async () => (await refresh()).status === 200, 5000, 100);
   });
 
   test('PostgreSQL refused: the token endpoint, the sign-in pages and the admin API answer 503', async (t) => {
@@ -213,6 +205,6 @@ describe('outages: quick answers, 503 for a store that is down, never a 500', ()
     } finally {
       await databaseRelay.set('pass');
     }
-    await eventually(async () => (await refresh()).status === 200, 5000);
+    await until(async () => (await refresh()).status === 200, 5000, 100);
   });
 });
