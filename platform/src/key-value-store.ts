@@ -132,8 +132,8 @@ class RedisStore implements KeyValueStore {
   async subscribe(channel: string, listener: (message: string) => void) {
     const full = this.prefix + channel;
     if (!this.subscriber) {
-      // Subscriptions are kept across reconnections (ioredis resubscribes), so this connection only
-      // bounds how long it takes to open; (un)subscribing is bounded below.
+      // No command timeout here: subscriptions are waited for only as long as settleWithin allows
+      // (below), and are renewed on every reconnection (the 'ready' handler).
       const subscriber = new Redis(this.url, {
         maxRetriesPerRequest: null,
         connectTimeout: this.timeouts.connectTimeoutMs,
