@@ -6,6 +6,7 @@ export { securityHeaders } from './security-headers.ts';
 export * from './problem.ts';
 export { acceptRequestId, currentRequestId, httpFetch, requestIdHeader, runWithRequestId } from './request-context.ts';
 export {
+  defaultDatabaseTimeouts,
   embeddedDatabaseDir,
   knexConfig,
   migrationsDir,
@@ -15,6 +16,7 @@ export {
   statement,
   type Database,
   type DatabaseOptions,
+  type DatabaseTimeouts,
   type Knex,
   type Statement,
 } from './database.ts';
@@ -24,7 +26,9 @@ export {
   prepareBlankCluster,
   type EmbeddedPostgres,
 } from './embedded-postgres.ts';
-export { openKeyValueStore, type KeyValueStore } from './key-value-store.ts';
+export { defaultRedisTimeouts, openKeyValueStore, type KeyValueStore, type RedisTimeouts } from './key-value-store.ts';
+export { isStoreUnavailable, StoreUnavailable, storeRetryAfterSeconds } from './store-unavailable.ts';
+export { databaseTimeouts, redisTimeouts, storeTimeoutSettings, type StoreTimeoutSettings } from './store-settings.ts';
 export { clientIp, compileTrust, normalizeIp, type TrustProxy } from './client-ip.ts';
 export {
   createRateLimiter,

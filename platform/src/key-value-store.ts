@@ -1,10 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
+import { StoreUnavailable } from './store-unavailable.ts';
 
 /**
  * The small store interface behind caches, rate limits, short-lived protocol state and pub/sub:
  * Redis when REDIS_URL is set, this process's memory otherwise. Keys are namespaced by `prefix` so
  * that several deployments (or test runs) share one Redis without seeing each other's data.
+ *
+ * Every Redis call is bounded: it fails with `StoreUnavailable` at once while Redis is known to be
+ * unreachable, and within `commandTimeoutMs` otherwise (a silent Redis), so callers can fall back
+ * (a cache misses) or answer 503 instead of waiting for Redis to come back.
  */
 export interface KeyValueStore {
   readonly kind: 'redis' | 'memory';
@@ -19,13 +24,50 @@ export interface KeyValueStore {
   setMembers(key: string): Promise<string[]>;
   publish(channel: string, message: string): Promise<void>;
   subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>>;
+  /** True when the store answers; false at once while Redis is unreachable, within the command timeout otherwise. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-export function openKeyValueStore(redisUrl: string | undefined, prefix = 'usher:'): KeyValueStore {
-  return redisUrl ? new RedisStore(redisUrl, prefix) : new MemoryStore(prefix);
+export interface RedisTimeouts {
+  /** The longest any command waits for its answer (REDIS_COMMAND_TIMEOUT_MS). */
+  commandTimeoutMs: number;
+  /** The longest opening a connection may take (REDIS_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs: number;
 }
+
+export const defaultRedisTimeouts: RedisTimeouts = { commandTimeoutMs: 500, connectTimeoutMs: 1000 };
+
+export function openKeyValueStore(
+  redisUrl: string | undefined,
+  prefix = 'usher:',
+  timeouts: Partial<RedisTimeouts> = {},
+): KeyValueStore {
+  return redisUrl
+    ? new RedisStore(redisUrl, prefix, { ...defaultRedisTimeouts, ...timeouts })
+    : new MemoryStore(prefix);
+}
+
+/**
+ * ioredis options that bound every call: a command gets its answer within `commandTimeout` or fails;
+ * a connection that receives nothing for as long after a command (`socketTimeout`: a silent Redis)
+ * is dropped and reopened, so the store sees it is down; reconnection is retried at least once a
+ * second, so a Redis that comes back is used again within about a second. Commands issued while a
+ * connection is being opened wait for it (the offline queue), within their timeout.
+ */
+function boundedOptions(timeouts: RedisTimeouts) {
+  return {
+    commandTimeout: timeouts.commandTimeoutMs,
+    socketTimeout: timeouts.commandTimeoutMs,
+    connectTimeout: timeouts.connectTimeoutMs,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+  };
+}
+
+/** ioredis statuses in which Redis is known to be unreachable: between reconnection attempts, or closed. */
+const unreachable = new Set(['reconnecting', 'close', 'end']);
 
 class RedisStore implements KeyValueStore {
   readonly kind = 'redis' as const;
@@ -36,44 +78,78 @@ class RedisStore implements KeyValueStore {
   constructor(
     private readonly url: string,
     readonly prefix: string,
+    private readonly timeouts: RedisTimeouts,
   ) {
-    this.redis = new Redis(url, { keyPrefix: prefix, maxRetriesPerRequest: 2, lazyConnect: false });
+    this.redis = new Redis(url, { keyPrefix: prefix, lazyConnect: false, ...boundedOptions(timeouts) });
     this.redis.on('error', () => {}); // surfaced through ping() and failed commands
     this.listeners.setMaxListeners(0);
   }
 
+  /**
+   * Runs a command, failing at once while Redis is known to be unreachable. Failures of the
+   * connection (refused, timed out, dropped) become StoreUnavailable; a reply error (a command Redis
+   * refused) stays what it is: that is a bug, not an outage.
+   */
+  private async call<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
+    if (unreachable.has(this.redis.status)) {
+      throw new StoreUnavailable('redis', `Redis is unreachable (${this.redis.status})`);
+    }
+    try {
+      return await command(this.redis);
+    } catch (error) {
+      if ((error as Error).name === 'ReplyError') throw error;
+      throw new StoreUnavailable('redis', `Redis did not answer: ${(error as Error).message}`);
+    }
+  }
+
   async get(key: string) {
-    return this.redis.get(key);
+    return this.call((redis) => redis.get(key));
   }
 
   async set(key: string, value: string, ttlSeconds?: number) {
-    if (ttlSeconds) await this.redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
-    else await this.redis.set(key, value);
+    await this.call((redis) =>
+      ttlSeconds ? redis.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds))) : redis.set(key, value),
+    );
   }
 
   async del(...keys: string[]) {
-    if (keys.length) await this.redis.del(...keys);
+    if (keys.length) await this.call((redis) => redis.del(...keys));
   }
 
   async addToSet(key: string, member: string, ttlSeconds: number) {
     const ttl = Math.max(1, Math.ceil(ttlSeconds));
-    await this.redis.multi().sadd(key, member).expire(key, ttl, 'GT').expire(key, ttl, 'NX').exec();
+    await this.call((redis) => redis.multi().sadd(key, member).expire(key, ttl, 'GT').expire(key, ttl, 'NX').exec());
   }
 
   async setMembers(key: string) {
-    return this.redis.smembers(key);
+    return this.call((redis) => redis.smembers(key));
   }
 
   async publish(channel: string, message: string) {
-    await this.redis.publish(this.prefix + channel, message);
+    await this.call((redis) => redis.publish(this.prefix + channel, message));
   }
 
   async subscribe(channel: string, listener: (message: string) => void) {
     const full = this.prefix + channel;
     if (!this.subscriber) {
-      this.subscriber = new Redis(this.url, { maxRetriesPerRequest: null });
-      this.subscriber.on('error', () => {});
-      this.subscriber.on('message', (name: string, message: string) => this.listeners.emit(name, message));
+      // No command timeout here: subscriptions are waited for only as long as settleWithin allows
+      // (below), and are renewed on every reconnection (the 'ready' handler).
+      const subscriber = new Redis(this.url, {
+        maxRetriesPerRequest: null,
+        connectTimeout: this.timeouts.connectTimeoutMs,
+        retryStrategy: boundedOptions(this.timeouts).retryStrategy,
+        autoResubscribe: false,
+      });
+      this.subscriber = subscriber;
+      subscriber.on('error', () => {});
+      // Resubscribed here rather than by ioredis, whose own resubscription leaves its promise
+      // unhandled: a Redis that drops again (or a close) before answering would be an unhandled
+      // rejection, which ends a Node process.
+      subscriber.on('ready', () => {
+        const channels = this.listeners.eventNames().map(String);
+        if (channels.length) subscriber.subscribe(...channels).catch(() => {});
+      });
+      subscriber.on('message', (name: string, message: string) => this.listeners.emit(name, message));
     }
     if (this.listeners.listenerCount(full) === 0) await settleWithin(this.subscriber.subscribe(full), 2000);
     this.listeners.on(full, listener);
@@ -86,8 +162,9 @@ class RedisStore implements KeyValueStore {
   }
 
   async ping() {
+    if (this.redis.status !== 'ready') return false;
     try {
-      return (await this.redis.ping()) === 'PONG';
+      return (await this.call((redis) => redis.ping())) === 'PONG';
     } catch {
       return false;
     }

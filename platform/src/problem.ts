@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { isStoreUnavailable, storeRetryAfterSeconds } from './store-unavailable.ts';
 
 /**
  * RFC 9457 problem details. Every non-OAuth error of every service is one of these, turned into a
@@ -89,14 +90,31 @@ export class TooManyRequests extends HttpProblem {
 }
 
 export class ServiceUnavailable extends HttpProblem {
-  constructor(detail = 'Service unavailable') {
-    super(503, 'service-unavailable', 'Service Unavailable', detail);
+  constructor(detail = 'Service unavailable', retryAfterSeconds?: number) {
+    super(
+      503,
+      'service-unavailable',
+      'Service Unavailable',
+      detail,
+      retryAfterSeconds === undefined
+        ? {}
+        : { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) } },
+    );
   }
 }
 
-/** Turns anything thrown into a problem; unknown errors become a bare 500 with no internals. */
+/**
+ * Turns anything thrown into a problem: a store that is down becomes a 503 with Retry-After (a
+ * client should come back, not report a bug); other unknown errors a bare 500 with no internals.
+ */
 export function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
+  if (isStoreUnavailable(error)) {
+    return new ServiceUnavailable(
+      'A store this service depends on is not answering; try again shortly',
+      storeRetryAfterSeconds,
+    );
+  }
   const status = (error as { status?: unknown; expose?: unknown } | null)?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const message = (error as Error).message;

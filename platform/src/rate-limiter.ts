@@ -51,8 +51,13 @@ const seconds = (ms: number) => (ms > 0 ? Math.ceil(ms / 1000) : 0);
 /**
  * A rate limit on rate-limiter-flexible: in Redis when the store has it (through the store's own
  * client, whose key prefix namespaces the counters; every instance shares them), in this process's
- * memory otherwise (counters then belong to this limiter object). Store errors (Redis down) reach
- * the caller: whether to fail open or closed is the caller's decision.
+ * memory otherwise (counters then belong to this limiter object).
+ *
+ * On Redis, every limit has an in-process stand-in for when Redis cannot answer (at once while it is
+ * unreachable, else within its command timeout): neither fail-open, which would let guessing run
+ * unlimited for as long as Redis is out, nor fail-closed, which would turn a cache outage into
+ * refused sign-ins and refreshes. Meanwhile each instance counts on its own, so a client spread over
+ * N instances gets up to N times the limit; counts start again from Redis once it is back.
  */
 export function createRateLimiter(store: KeyValueStore, options: RateLimitOptions): RateLimiter {
   const points = wholeNumber(options.points, 'points', 1);
@@ -61,7 +66,12 @@ export function createRateLimiter(store: KeyValueStore, options: RateLimitOption
   const keyPrefix = `rl:${options.name}`;
   const settings = { keyPrefix, points, duration, blockDuration };
   const limiter: RateLimiterAbstract = store.redis
-    ? new RateLimiterRedis({ ...settings, storeClient: store.redis })
+    ? new RateLimiterRedis({
+        ...settings,
+        storeClient: store.redis,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory({ ...settings, keyPrefix: `${store.prefix}${keyPrefix}` }),
+      })
     : // The store's prefix too, so a key reads the same in a memory dump as in Redis.
       new RateLimiterMemory({ ...settings, keyPrefix: `${store.prefix}${keyPrefix}` });
 

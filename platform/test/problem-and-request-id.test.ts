@@ -9,6 +9,7 @@ import {
   HttpProblem,
   NotFound,
   ServiceUnavailable,
+  StoreUnavailable,
   TooManyRequests,
   Unauthorized,
   acceptRequestId,
@@ -112,6 +113,14 @@ describe('toProblem', () => {
     assert.equal(problem.toBody().status, 413);
     assert.equal(problem.toBody().detail, 'request entity too large');
     assert.equal(toProblem(Object.assign(new Error('bad json'), { status: 400 })).status, 400);
+  });
+
+  test('turns a store that is down into a 503 with Retry-After, saying nothing of its cause', () => {
+    const problem = toProblem(new StoreUnavailable('database', 'connect ECONNREFUSED 10.0.0.5:5432'));
+    assert.equal(problem.status, 503);
+    assert.equal(problem.headers['Retry-After'], '5');
+    assert.equal(problem.toBody().type, 'https://usher.dev/problems/service-unavailable');
+    assert.doesNotMatch(JSON.stringify(problem.toBody()), /10\.0\.0\.5/);
   });
 
   test('gives a framework 4xx error the title of its status', () => {

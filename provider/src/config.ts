@@ -1,4 +1,4 @@
-import { ConfigError, env, loadConfig, resolveDataDir } from '@usher/platform';
+import { ConfigError, env, loadConfig, resolveDataDir, storeTimeoutSettings } from '@usher/platform';
 import { z } from 'zod';
 
 const algorithms = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
@@ -31,6 +31,8 @@ export const providerSettings = z.object({
   USHER_DATA_DIR: z.string().optional(),
   REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('usher:'),
+  /** The bounds on every call to PostgreSQL and Redis (DATABASE_*_TIMEOUT_MS, REDIS_*_TIMEOUT_MS). */
+  ...storeTimeoutSettings,
   LOG_LEVEL: env.logLevel(),
   /** `json` or `pretty`; unset: pretty at a terminal, JSON otherwise. */
   LOG_FORMAT: env.logFormat(),

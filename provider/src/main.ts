@@ -1,4 +1,4 @@
-import { openDatabase, openKeyValueStore, runService } from '@usher/platform';
+import { databaseTimeouts, openDatabase, openKeyValueStore, redisTimeouts, runService } from '@usher/platform';
 import { buildApp } from './app.ts';
 import { ensureAdminUiClient } from './bootstrap/admin-ui-client.ts';
 import { ensureEventReceivers } from './bootstrap/event-receivers.ts';
@@ -15,11 +15,12 @@ await runService({
       dataDir: config.dataDir,
       schema: config.DATABASE_SCHEMA,
       preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+      timeouts: databaseTimeouts(config),
       logger,
     });
     const applied = await db.migrate();
     if (applied.length) logger.info({ applied }, 'migrations applied');
-    const store = openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX);
+    const store = openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX, redisTimeouts(config));
     const built = await buildApp(config, { db, store, logger });
     await firstStart(config, built.domain, logger, (text) => process.stdout.write(`${text}\n`));
     for (const { identifier, name } of config.USHER_RESOURCE_SERVERS ?? []) {

@@ -8,8 +8,10 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import {
   createLogger,
+  databaseTimeouts,
   openDatabase,
   openKeyValueStore,
+  redisTimeouts,
   type Database,
   type KeyValueStore,
   type Logger,
@@ -147,8 +149,9 @@ export async function startProvider(
     dataDir: config.dataDir,
     schema: config.DATABASE_SCHEMA,
     preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+    timeouts: databaseTimeouts(config),
   });
-  const store = openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX);
+  const store = openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX, redisTimeouts(config));
   let built: UsherProvider;
   try {
     await db.migrate();

@@ -1,1 +1,1 @@
-export {};
+export { startTcpRelay, type RelayMode, type TcpRelay } from './tcp-relay.ts';

@@ -1,4 +1,11 @@
-import { openDatabase, openKeyValueStore, type Database, type KeyValueStore } from '@usher/platform';
+import {
+  databaseTimeouts,
+  openDatabase,
+  openKeyValueStore,
+  redisTimeouts,
+  type Database,
+  type KeyValueStore,
+} from '@usher/platform';
 import type { ChangeContext } from '../audit/change-context.ts';
 import { loadProviderConfig, type ProviderConfig } from '../config.ts';
 import { createDomain, type Domain } from '../domain.ts';
@@ -30,12 +37,14 @@ export async function withContext<T>(work: (context: CliContext) => Promise<T>):
     dataDir: config.dataDir,
     schema: config.DATABASE_SCHEMA,
     preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+    timeouts: databaseTimeouts(config),
   });
   const opened: { store?: KeyValueStore } = {};
   try {
     await db.migrate();
     const domain = createDomain(config, db.knex);
-    const keyValueStore = () => (opened.store ??= openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX));
+    const keyValueStore = () =>
+      (opened.store ??= openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX, redisTimeouts(config)));
     const changes = (): ChangeContext => ({
       domain,
       actor: 'cli',

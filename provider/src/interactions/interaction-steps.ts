@@ -1,3 +1,4 @@
+import { isStoreUnavailable } from '@usher/platform';
 import type { Context, Next } from 'koa';
 import type { InteractionResults } from '../oidc/protocol-types.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
@@ -62,7 +63,9 @@ export function createInteractionSteps(deps: {
         clientName: (client?.clientName as string | undefined) ?? String(interaction.params.client_id),
         firstParty: client?.['first_party'] === true,
       });
-    } catch {
+    } catch (error) {
+      // A store that is down is not an expired sign-in: the problem responses answer it (503).
+      if (isStoreUnavailable(error)) throw error;
       render(
         ctx,
         pages.errorPage({

@@ -1,4 +1,4 @@
-import type { Logger } from '@usher/platform';
+import { isStoreUnavailable, type Logger } from '@usher/platform';
 import Provider, { errors, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { createClaimsCache } from '../access/claims-cache.ts';
 import type { AccessStore } from '../access/access-store.ts';
@@ -14,6 +14,7 @@ import type { createAdapterFactory } from './adapter.ts';
 import { refuseClientCredentialsToPublicClients } from './confidential-grants.ts';
 import { opaqueAccessTokenOf, type OpaqueAccessToken } from './opaque-tokens.ts';
 import { refreshRotationScope, shouldRotate } from './refresh-rotation.ts';
+import { answerStoreOutages } from './store-outages.ts';
 
 export interface OidcDeps {
   config: ProviderConfig;
@@ -273,7 +274,9 @@ export function createOidcProvider(deps: OidcDeps): Provider {
         message: description,
         requestId: ctx.get('x-request-id') || undefined,
       });
-      if ((error as { status?: number }).status === undefined || (error as { status: number }).status >= 500) {
+      // A store outage is answered (and logged) by answerStoreOutages.
+      const status = (error as { status?: number }).status;
+      if ((status === undefined || status >= 500) && !isStoreUnavailable(error)) {
         logger.error({ err: error }, 'oidc-provider error page');
       }
     },
@@ -310,6 +313,8 @@ export function createOidcProvider(deps: OidcDeps): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.TRUST_PROXY;
   reuseClientInstances(provider, deps.adapter('Client'));
+  // First, so that it sits around every other middleware and route.
+  answerStoreOutages(provider, logger);
   refuseClientCredentialsToPublicClients(provider);
   provider.use(refreshRotationScope(config.REFRESH_TOKEN_REUSE_INTERVAL, logger));
 
@@ -370,6 +375,10 @@ export function createOidcProvider(deps: OidcDeps): Provider {
     (provider.on as (name: string, listener: (...args: never[]) => void) => void)(
       event,
       (_ctx: unknown, error: Error & { error?: string }) => {
+        if (event === 'server_error' && isStoreUnavailable(error)) {
+          metrics.errors.inc({ kind: event, error: 'temporarily_unavailable' });
+          return; // answered and logged by answerStoreOutages
+        }
         metrics.errors.inc({ kind: event, error: error.error ?? error.name });
         if (event === 'server_error') logger.error({ err: error }, 'oidc-provider server error');
         else logger.debug({ err: { name: error.name, message: error.message } }, event);

@@ -1,4 +1,4 @@
-import { env, loadConfig, resolveDataDir } from '@usher/platform';
+import { env, loadConfig, resolveDataDir, storeTimeoutSettings } from '@usher/platform';
 import { z } from 'zod';
 
 /** Every setting of the films server, with its environment variable name. Nothing else reads process.env. */
@@ -20,6 +20,8 @@ export const filmsSettings = z.object({
   USHER_DATA_DIR: z.string().optional(),
   REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('usher:'),
+  /** The bounds on every call to PostgreSQL and Redis (DATABASE_*_TIMEOUT_MS, REDIS_*_TIMEOUT_MS). */
+  ...storeTimeoutSettings,
   LOG_LEVEL: env.logLevel(),
   /**
    * A confidential client of the provider holding `security_events_receive`: with it, films follows

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { ConfigError, createLogger, openKeyValueStore, stopOnSignals } from '@usher/platform';
+import { ConfigError, createLogger, openKeyValueStore, redisTimeouts, stopOnSignals } from '@usher/platform';
 import { buildApp } from './app.ts';
 import { loadFilmsConfig } from './config.ts';
 import { openFilmsDatabase } from './data/films-database.ts';
@@ -22,7 +22,7 @@ async function main() {
   const applied = await db.migrate();
   if (applied.length) logger.info({ applied }, 'migrations applied');
   if (config.seed) await seedIfEmpty(db.knex, logger);
-  const store = openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX);
+  const store = openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX, redisTimeouts(config));
   const built = await buildApp(config, { db, store, logger });
 
   const server: Server = built.app.listen(config.FILMS_PORT, config.HOST);

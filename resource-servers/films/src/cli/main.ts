@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ConfigError, createLogger, openKeyValueStore } from '@usher/platform';
+import { ConfigError, createLogger, openKeyValueStore, redisTimeouts } from '@usher/platform';
 import { loadFilmsConfig, type FilmsConfig } from '../config.ts';
 import { openFilmsDatabase } from '../data/films-database.ts';
 import { readCatalogueFile, MalformedFile } from '../import/catalogue-file.ts';
@@ -34,7 +34,7 @@ async function open(config: FilmsConfig) {
   const logger = createLogger({ service: 'films-cli', level: 'warn', destination: process.stderr });
   const db = await openFilmsDatabase(config, logger);
   await db.migrate();
-  return { db, logger, store: openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX) };
+  return { db, logger, store: openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX, redisTimeouts(config)) };
 }
 
 async function importCommand(config: FilmsConfig, args: string[]): Promise<number> {

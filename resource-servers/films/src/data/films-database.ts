@@ -1,4 +1,4 @@
-import { openDatabase, type Database, type Logger } from '@usher/platform';
+import { databaseTimeouts, openDatabase, type Database, type Logger } from '@usher/platform';
 import { databaseSchema, type FilmsConfig } from '../config.ts';
 
 /**
@@ -10,6 +10,7 @@ export async function openFilmsDatabase(config: FilmsConfig, logger?: Logger): P
     databaseUrl: config.DATABASE_URL,
     dataDir: config.dataDir,
     schema: databaseSchema,
+    timeouts: databaseTimeouts(config),
     ...(logger ? { logger } : {}),
   });
 }

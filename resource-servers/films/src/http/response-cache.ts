@@ -47,8 +47,12 @@ export function createResponseCache(deps: {
       .join('&');
     const generation = await deps.version.current();
     const key = `films:cache:${generation}:${subscriber ? 's' : 'p'}:${req.method} ${canonicalPath(req.baseUrl + req.path)}?${query}`;
+    // A store that cannot answer (Redis down or silent) fails within its bound: the answer comes from
+    // the database, and is not offered to the store that just failed.
+    let storeFailed = false;
     const hit = await deps.store.get(key).catch((error: unknown) => {
-      deps.logger.warn({ err: error }, 'cache read failed; answering from the database');
+      storeFailed = true;
+      deps.logger.warn({ reason: (error as Error).message }, 'cache read failed; answering from the database');
       return null;
     });
     if (hit) {
@@ -63,9 +67,11 @@ export function createResponseCache(deps: {
       if (!(error instanceof HttpProblem) || error.status >= 500) throw error;
       answer = { status: error.status, headers: error.headers, body: error.toBody() };
     }
-    await deps.store.set(key, JSON.stringify(answer), deps.ttlSeconds).catch((error: unknown) => {
-      deps.logger.warn({ err: error }, 'cache write failed');
-    });
+    if (!storeFailed) {
+      await deps.store.set(key, JSON.stringify(answer), deps.ttlSeconds).catch((error: unknown) => {
+        deps.logger.warn({ reason: (error as Error).message }, 'cache write failed');
+      });
+    }
     send(res, answer, 'MISS');
   };
 }
