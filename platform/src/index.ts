@@ -26,3 +26,15 @@ export {
 } from './embedded-postgres.ts';
 export { openKeyValueStore, type KeyValueStore } from './key-value-store.ts';
 export { stopOnSignals, type GracefulStopOptions } from './graceful-stop.ts';
+export {
+  defineQueue,
+  enqueue,
+  readJob,
+  type EnqueueOptions,
+  type JobRecord,
+  type JobState,
+  type Queue,
+  type QueueOptions,
+} from './job-queue.ts';
+export { createJobTables, dropJobTables, jobsTable } from './job-queue-tables.ts';
+export { startWorker, type Job, type JobHandler, type Worker, type WorkerOptions } from './job-queue-worker.ts';
