@@ -27,6 +27,17 @@ export {
 export { openKeyValueStore, type KeyValueStore } from './key-value-store.ts';
 export { stopOnSignals, type GracefulStopOptions } from './graceful-stop.ts';
 export {
+  constraintName,
+  isCheckViolation,
+  isConnectionError,
+  isDeadlock,
+  isForeignKeyViolation,
+  isSerializationFailure,
+  isTransactionConflict,
+  isUniqueViolation,
+  sqlState,
+} from './database-errors.ts';
+export {
   defineQueue,
   enqueue,
   readJob,
