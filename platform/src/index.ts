@@ -38,6 +38,29 @@ export {
   sqlState,
 } from './database-errors.ts';
 export {
+  pagedList,
+  pageParameters,
+  readWindow,
+  windowOf,
+  type PagedList,
+  type PageLimits,
+  type PageRequest,
+  type PageWindow,
+  type RowsPage,
+} from './offset-paging.ts';
+export {
+  decodeCursor,
+  encodeCursor,
+  InvalidCursor,
+  keysetPositionOf,
+  keysetQuery,
+  readKeysetPage,
+  type Keyset,
+  type KeysetPage,
+  type KeysetPageRequest,
+  type KeysetPosition,
+} from './keyset-paging.ts';
+export {
   defineQueue,
   enqueue,
   readJob,
