@@ -72,3 +72,14 @@ export {
 } from './job-queue.ts';
 export { createJobTables, dropJobTables, jobsTable } from './job-queue-tables.ts';
 export { startWorker, type Job, type JobHandler, type Worker, type WorkerOptions } from './job-queue-worker.ts';
+export {
+  CliError,
+  describeFailure,
+  executeCli,
+  exitCodes,
+  runCli,
+  UsageError,
+  type CliOutput,
+  type CliProgram,
+} from './cli-runner.ts';
+export { createProgressBar, type ProgressBar, type ProgressBarOptions } from './progress-bar.ts';
