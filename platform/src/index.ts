@@ -38,3 +38,60 @@ export {
   type RateLimitVerdict,
 } from './rate-limiter.ts';
 export { stopOnSignals, type GracefulStopOptions } from './graceful-stop.ts';
+export {
+  constraintName,
+  isCheckViolation,
+  isConnectionError,
+  isDeadlock,
+  isForeignKeyViolation,
+  isSerializationFailure,
+  isTransactionConflict,
+  isUniqueViolation,
+  sqlState,
+} from './database-errors.ts';
+export {
+  pagedList,
+  pageParameters,
+  readWindow,
+  windowOf,
+  type PagedList,
+  type PageLimits,
+  type PageRequest,
+  type PageWindow,
+  type RowsPage,
+} from './offset-paging.ts';
+export {
+  decodeCursor,
+  encodeCursor,
+  InvalidCursor,
+  keysetPositionOf,
+  keysetQuery,
+  readKeysetPage,
+  type Keyset,
+  type KeysetPage,
+  type KeysetPageRequest,
+  type KeysetPosition,
+} from './keyset-paging.ts';
+export {
+  defineQueue,
+  enqueue,
+  readJob,
+  type EnqueueOptions,
+  type JobRecord,
+  type JobState,
+  type Queue,
+  type QueueOptions,
+} from './job-queue.ts';
+export { createJobTables, dropJobTables, jobsTable } from './job-queue-tables.ts';
+export { startWorker, type Job, type JobHandler, type Worker, type WorkerOptions } from './job-queue-worker.ts';
+export {
+  CliError,
+  describeFailure,
+  executeCli,
+  exitCodes,
+  runCli,
+  UsageError,
+  type CliOutput,
+  type CliProgram,
+} from './cli-runner.ts';
+export { createProgressBar, type ProgressBar, type ProgressBarOptions } from './progress-bar.ts';

@@ -53,8 +53,8 @@ const seconds = (ms: number) => (ms > 0 ? Math.ceil(ms / 1000) : 0);
  * client, whose key prefix namespaces the counters; every instance shares them), in this process's
  * memory otherwise (counters then belong to this limiter object).
  *
- * On Redis, every limit has an in-process stand-in for when Redis cannot answer (at once while it is
- * unreachable, else within its command timeout): neither fail-open, which would let guessing run
+ * On Redis, every limit has an in-process stand-in for when Redis cannot answer (within the store's
+ * command timeout): neither fail-open, which would let guessing run
  * unlimited for as long as Redis is out, nor fail-closed, which would turn a cache outage into
  * refused sign-ins and refreshes. Meanwhile each instance counts on its own, so a client spread over
  * N instances gets up to N times the limit; counts start again from Redis once it is back.
@@ -69,7 +69,8 @@ export function createRateLimiter(store: KeyValueStore, options: RateLimitOption
     ? new RateLimiterRedis({
         ...settings,
         storeClient: store.redis,
-        rejectIfRedisNotReady: true,
+        // Not rejectIfRedisNotReady: a client still connecting (just opened) would count in memory.
+        // A Redis that is down fails each call within the store's command timeout instead.
         insuranceLimiter: new RateLimiterMemory({ ...settings, keyPrefix: `${store.prefix}${keyPrefix}` }),
       })
     : // The store's prefix too, so a key reads the same in a memory dump as in Redis.

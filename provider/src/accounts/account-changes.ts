@@ -1,4 +1,4 @@
-import type { Knex } from '@usher/platform';
+import { isUniqueViolation, type Knex } from '@usher/platform';
 import type { ChangeContext } from '../audit/change-context.ts';
 import { createSessionStore } from '../oidc/session-store.ts';
 import { eventTypes } from '../security-events/event-types.ts';
@@ -6,7 +6,7 @@ import type { NewEvent } from '../security-events/event-store.ts';
 import { hashPassword, verifyPassword } from './password-hasher.ts';
 import { passwordProblem } from './password-policy.ts';
 import { registrationProblems, RegistrationRejected } from './registration.ts';
-import { EmailTaken, isUniqueViolation, normalizeEmail, type UserRef, type UserRow } from './user-store.ts';
+import { EmailTaken, normalizeEmail, type UserRef, type UserRow } from './user-store.ts';
 
 /** A change the account's state does not allow (blocking oneself, unlinking the last sign-in method). */
 export class AccountConflict extends Error {

@@ -1,4 +1,4 @@
-import { statement, type Knex } from '@usher/platform';
+import { isUniqueViolation, statement, type Knex } from '@usher/platform';
 
 export interface UserRow {
   id: string;
@@ -52,8 +52,6 @@ export class UnknownUser extends Error {
     this.name = 'UnknownUser';
   }
 }
-
-export const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { UsageError } from './cli-errors.ts';
+import { UsageError } from '@usher/platform';
 import { checkDescription } from './input-rules.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { CliError } from './cli-errors.ts';
+import { CliError } from '@usher/platform';
 
 export type ClientInput = Record<string, unknown>;
 

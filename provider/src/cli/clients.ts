@@ -1,7 +1,7 @@
+import { CliError } from '@usher/platform';
 import { clientChanges } from '../clients/client-changes.ts';
 import { ClientMetadataRefused } from '../clients/registration-rules.ts';
 import { parseCommand, positionals, requireOption, type Command } from './arguments.ts';
-import { CliError } from './cli-errors.ts';
 import { withContext, type CliContext } from './cli-context.ts';
 import { parseClientJson } from './client-metadata.ts';
 import { print, printJson } from './output.ts';

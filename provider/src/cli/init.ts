@@ -1,6 +1,6 @@
+import { UsageError } from '@usher/platform';
 import { initializeAccess } from '../access/bootstrap.ts';
 import { parseCommand, positionals, type Command } from './arguments.ts';
-import { UsageError } from './cli-errors.ts';
 import { withContext } from './cli-context.ts';
 import { print } from './output.ts';
 import { createSuperuser, superuserDetails, superuserOptions } from './superuser.ts';

@@ -1,5 +1,5 @@
+import { CliError } from '@usher/platform';
 import { permissionNamePattern } from '../access/permission-names.ts';
-import { CliError } from './cli-errors.ts';
 
 /** The limits of CONTRACTS.md 1.2, checked before the database would refuse them less clearly. */
 export function checkPermissionName(name: string): string {

@@ -1,8 +1,8 @@
+import { describeFailure } from '@usher/platform';
 import { signingAlgorithms } from '../domain.ts';
 import { rotateSigningKeys } from '../keys/key-rotation.ts';
 import type { SigningKey } from '../keys/key-store.ts';
 import { parseCommand, positionals, type Command } from './arguments.ts';
-import { describeFailure } from './cli-errors.ts';
 import { withContext } from './cli-context.ts';
 import { print, printJson, printTable, printWarning } from './output.ts';
 

@@ -1,6 +1,6 @@
+import { UsageError } from '@usher/platform';
 import { accessChanges } from '../access/access-changes.ts';
 import { parseCommand, parseNamedCreate, positionals, type Command } from './arguments.ts';
-import { UsageError } from './cli-errors.ts';
 import { withContext } from './cli-context.ts';
 import { checkPermissionName, checkResourceIdentifier } from './input-rules.ts';
 import { print, printJson } from './output.ts';

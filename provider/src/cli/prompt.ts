@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createInterface, type Interface } from 'node:readline/promises';
-import { CliError } from './cli-errors.ts';
+import { CliError } from '@usher/platform';
 
 /** Prompts only make sense on a terminal; scripts and CI must pass every required option. */
 export const isInteractive = (): boolean => process.stdin.isTTY === true;

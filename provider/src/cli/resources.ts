@@ -1,7 +1,7 @@
+import { CliError } from '@usher/platform';
 import type { ResourceServerRow } from '../resources/resource-store.ts';
 import { parseCommand, positionals, requireOption, type Command } from './arguments.ts';
 import { withContext } from './cli-context.ts';
-import { CliError } from './cli-errors.ts';
 import { checkResourceIdentifier } from './input-rules.ts';
 import { printJson } from './output.ts';
 

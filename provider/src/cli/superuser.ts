@@ -1,3 +1,4 @@
+import { CliError, UsageError } from '@usher/platform';
 import { isInitialized } from '../access/bootstrap.ts';
 import { superuserPermission, superuserRole } from '../access/permission-names.ts';
 import { accountChanges } from '../accounts/account-changes.ts';
@@ -6,7 +7,6 @@ import { passwordProblem } from '../accounts/password-policy.ts';
 import { UnknownUser } from '../accounts/user-store.ts';
 import type { Domain } from '../domain.ts';
 import { parseCommand, positionals, type Command } from './arguments.ts';
-import { CliError, UsageError } from './cli-errors.ts';
 import { withContext, type CliContext } from './cli-context.ts';
 import { print } from './output.ts';
 import { ask, askSecret, isInteractive } from './prompt.ts';

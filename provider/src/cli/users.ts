@@ -1,7 +1,7 @@
+import { CliError } from '@usher/platform';
 import { RegistrationRejected, registerUser } from '../accounts/registration.ts';
 import { EmailTaken, type UserRow } from '../accounts/user-store.ts';
 import { parseCommand, positionals, requireOption, type Command } from './arguments.ts';
-import { CliError } from './cli-errors.ts';
 import { withContext } from './cli-context.ts';
 import { printJson } from './output.ts';
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Knex } from '@usher/platform';
-import { isUniqueViolation } from '../accounts/user-store.ts';
+import { isUniqueViolation, type Knex } from '@usher/platform';
 import type { SecretBox } from '../security/secret-box.ts';
 import { needsSecret } from './registration-rules.ts';
 

@@ -1,5 +1,4 @@
-import type { Knex } from '@usher/platform';
-import { isUniqueViolation } from '../accounts/user-store.ts';
+import { isUniqueViolation, type Knex } from '@usher/platform';
 
 export interface ResourceServerRow {
   id: string;

@@ -1,6 +1,6 @@
-import type { Knex } from '@usher/platform';
+import { isUniqueViolation, type Knex } from '@usher/platform';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { isUniqueViolation, uuidPattern } from '../accounts/user-store.ts';
+import { uuidPattern } from '../accounts/user-store.ts';
 
 /** An account's link to an upstream identity provider: `subject` at `provider` signs in as `user_id`. */
 export interface IdentityRow {

@@ -6,19 +6,25 @@
  */
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ConfigError, createLogger, openKeyValueStore, redisTimeouts } from '@usher/platform';
+import {
+  CliError,
+  createLogger,
+  createProgressBar,
+  openKeyValueStore,
+  redisTimeouts,
+  runCli,
+  UsageError,
+  type CliProgram,
+} from '@usher/platform';
 import { loadFilmsConfig, type FilmsConfig } from '../config.ts';
 import { openFilmsDatabase } from '../data/films-database.ts';
 import { readCatalogueFile, MalformedFile } from '../import/catalogue-file.ts';
 import { importCatalogue } from '../import/import-catalogue.ts';
 import { seedIfEmpty } from '../seed/seed-catalogue.ts';
-import { createProgress } from './progress.ts';
 
 const usage = `Usage: npm run films -- <command>
   import <file> [--replace]   import films from a JSON array or JSON Lines file
   seed                        load the demo catalogue if the catalogue is empty`;
-
-class UsageError extends Error {}
 
 async function withStores<T>(config: FilmsConfig, run: (deps: Awaited<ReturnType<typeof open>>) => Promise<T>) {
   const deps = await open(config);
@@ -49,18 +55,17 @@ async function importCommand(config: FilmsConfig, args: string[]): Promise<numbe
   try {
     size = (await stat(file)).size;
   } catch {
-    process.stderr.write(`Error: cannot read ${file}\n`);
-    return 1;
+    throw new CliError(`cannot read ${file}`);
   }
   return withStores(config, async ({ db, store }) => {
-    const progress = createProgress(process.stderr, size);
+    const progress = createProgressBar({ total: { bytes: size }, unit: 'films', verb: 'imported' });
     try {
       const result = await importCatalogue({
         knex: db.knex,
         store,
-        rows: readCatalogueFile(file, (bytes) => progress.bytes(bytes)),
+        rows: readCatalogueFile(file, (bytes) => progress.advance(bytes)),
         replace: values.replace === true,
-        onImported: (total) => progress.films(total),
+        onImported: (total) => progress.items(total),
         onRejected: (row) => {
           progress.interrupt();
           process.stderr.write(`rejected: item ${row.index} (line ${row.line}): ${row.reason}\n`);
@@ -74,10 +79,7 @@ async function importCommand(config: FilmsConfig, args: string[]): Promise<numbe
       return rejected ? 1 : 0;
     } catch (error) {
       progress.interrupt();
-      if (error instanceof MalformedFile) {
-        process.stderr.write(`Error: ${error.message}; nothing was imported\n`);
-        return 1;
-      }
+      if (error instanceof MalformedFile) throw new CliError(`${error.message}; nothing was imported`);
       throw error;
     }
   });
@@ -91,25 +93,19 @@ async function seedCommand(config: FilmsConfig): Promise<number> {
   });
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const config = loadFilmsConfig();
-  switch (command) {
-    case 'import':
-      return importCommand(config, rest);
-    case 'seed':
-      return seedCommand(config);
-    default:
-      throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) process.stderr.write(`Error: ${error.message}\n${usage}\n`);
-    else if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-    else process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(error instanceof UsageError ? 2 : 1);
+const films: CliProgram = {
+  usage: () => usage,
+  async run([command, ...rest]) {
+    const config = loadFilmsConfig();
+    switch (command) {
+      case 'import':
+        return importCommand(config, rest);
+      case 'seed':
+        return seedCommand(config);
+      default:
+        throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+    }
   },
-);
+};
+
+await runCli(films);

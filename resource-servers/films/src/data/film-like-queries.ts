@@ -1,6 +1,5 @@
-import type { Knex } from '@usher/platform';
+import { readWindow, type Knex, type PageWindow, type RowsPage } from '@usher/platform';
 import { joinCatalogueFilm } from './catalogue-film-columns.ts';
-import { readWindow, type PageWindow, type RowsPage } from './page-window.ts';
 
 /** 0 like, 1 dislike (CONTRACTS 3.4). */
 export type LikeType = 0 | 1;

@@ -1,4 +1,4 @@
-import type { Knex } from '@usher/platform';
+import { readWindow, type Knex, type PageWindow, type RowsPage } from '@usher/platform';
 import {
   catalogueFilmColumns,
   filmShortOf,
@@ -6,7 +6,6 @@ import {
   type CatalogueFilmColumns,
 } from './catalogue-film-columns.ts';
 import type { FilmShort } from './film-queries.ts';
-import { readWindow, type PageWindow, type RowsPage } from './page-window.ts';
 
 export interface ProgressInput {
   position: number;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from '@usher/platform';
+import { readWindow, type Knex, type PageWindow, type RowsPage } from '@usher/platform';
 import type { LikeType } from './film-like-queries.ts';
-import { readWindow, type PageWindow, type RowsPage } from './page-window.ts';
 
 const foreignKeyViolation = '23503';
 

@@ -1,8 +1,7 @@
-import { NotFound, type Knex } from '@usher/platform';
+import { NotFound, pagedList, windowOf, type Knex, type PageRequest, type PagedList } from '@usher/platform';
 import { createBookmarkQueries, type BookmarkRecord } from '../data/bookmark-queries.ts';
 import type { ContentUser } from './content-user.ts';
 import type { FilmAccess } from './film-access.ts';
-import { pagedList, windowOf, type PageRequest, type PagedList } from './paged-list.ts';
 
 /** A user's bookmarks (CONTRACTS 3.4): one per film, only their own. */
 export function createBookmarks(knex: Knex, films: FilmAccess) {

@@ -1,8 +1,7 @@
-import { NotFound, type Knex } from '@usher/platform';
+import { NotFound, pagedList, windowOf, type Knex, type PageRequest, type PagedList } from '@usher/platform';
 import { createFilmLikeQueries, type FilmLikeRecord, type LikeType } from '../data/film-like-queries.ts';
 import type { ContentUser } from './content-user.ts';
 import type { FilmAccess } from './film-access.ts';
-import { pagedList, windowOf, type PageRequest, type PagedList } from './paged-list.ts';
 
 export interface FilmLikeCounts {
   film_id: string;

@@ -1,9 +1,8 @@
-import { NotFound, type Knex } from '@usher/platform';
+import { NotFound, pagedList, windowOf, type Knex, type PageRequest, type PagedList } from '@usher/platform';
 import type { LikeType } from '../data/film-like-queries.ts';
 import { createReviewQueries, type ReviewRecord } from '../data/review-queries.ts';
 import type { ContentUser } from './content-user.ts';
 import { notEnoughPermissions, type FilmAccess } from './film-access.ts';
-import { pagedList, windowOf, type PageRequest, type PagedList } from './paged-list.ts';
 
 /**
  * Reviews (CONTRACTS 3.4): readable by every signed-in user who may open the film, changed by their

@@ -1,8 +1,7 @@
-import { NotFound, type Knex } from '@usher/platform';
+import { NotFound, pagedList, windowOf, type Knex, type PageRequest, type PagedList } from '@usher/platform';
 import { createProgressQueries, type HistoryRecord, type ProgressRecord } from '../data/progress-queries.ts';
 import type { ContentUser } from './content-user.ts';
 import type { FilmAccess } from './film-access.ts';
-import { pagedList, windowOf, type PageRequest, type PagedList } from './paged-list.ts';
 
 /** What a player reports: seconds; `duration` unknown when absent. */
 export interface ProgressReport {
