@@ -33,4 +33,5 @@ export {
   type RateLimitState,
   type RateLimitVerdict,
 } from './rate-limiter.ts';
+export { unstorableCharacterIn, type UnstorableCharacter } from './storable-text.ts';
 export { stopOnSignals, type GracefulStopOptions } from './graceful-stop.ts';
