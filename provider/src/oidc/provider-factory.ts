@@ -12,6 +12,7 @@ import { createCookieSigner } from '../security/cookie-signer.ts';
 import * as pages from '../interactions/views/pages.ts';
 import type { createAdapterFactory } from './adapter.ts';
 import { refuseClientCredentialsToPublicClients } from './confidential-grants.ts';
+import { guardProtocolParameters, refuseUnstorableClientIds } from './parameter-guard.ts';
 import { opaqueAccessTokenOf, type OpaqueAccessToken } from './opaque-tokens.ts';
 
 export interface OidcDeps {
@@ -309,6 +310,8 @@ export function createOidcProvider(deps: OidcDeps): Provider {
   provider.proxy = config.TRUST_PROXY;
   reuseClientInstances(provider, deps.adapter('Client'));
   refuseClientCredentialsToPublicClients(provider);
+  refuseUnstorableClientIds(provider, logger);
+  provider.use(guardProtocolParameters({ issuer: config.issuer, logger, renderError: configuration.renderError! }));
 
   // oidc-provider refuses JWTs at the revocation and introspection endpoints (after authenticating
   // the client) with unsupported_token_type; we revoke them through the revocation feed and answer
