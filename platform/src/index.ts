@@ -28,7 +28,13 @@ export {
 } from './embedded-postgres.ts';
 export { defaultRedisTimeouts, openKeyValueStore, type KeyValueStore, type RedisTimeouts } from './key-value-store.ts';
 export { isStoreUnavailable, StoreUnavailable, storeRetryAfterSeconds } from './store-unavailable.ts';
-export { databaseTimeouts, redisTimeouts, storeTimeoutSettings, type StoreTimeoutSettings } from './store-settings.ts';
+export {
+  commandLineDatabaseTimeouts,
+  databaseTimeouts,
+  redisTimeouts,
+  storeTimeoutSettings,
+  type StoreTimeoutSettings,
+} from './store-settings.ts';
 export { clientIp, compileTrust, normalizeIp, type TrustProxy } from './client-ip.ts';
 export {
   createRateLimiter,
@@ -37,6 +43,7 @@ export {
   type RateLimitState,
   type RateLimitVerdict,
 } from './rate-limiter.ts';
+export { unstorableCharacterIn, type UnstorableCharacter } from './storable-text.ts';
 export { stopOnSignals, type GracefulStopOptions } from './graceful-stop.ts';
 export {
   constraintName,

@@ -65,16 +65,15 @@ export function createRateLimiter(store: KeyValueStore, options: RateLimitOption
   const blockDuration = wholeNumber(options.blockSeconds ?? 0, 'blockSeconds', 0);
   const keyPrefix = `rl:${options.name}`;
   const settings = { keyPrefix, points, duration, blockDuration };
-  const limiter: RateLimiterAbstract = store.redis
-    ? new RateLimiterRedis({
-        ...settings,
-        storeClient: store.redis,
-        // Not rejectIfRedisNotReady: a client still connecting (just opened) would count in memory.
-        // A Redis that is down fails each call within the store's command timeout instead.
-        insuranceLimiter: new RateLimiterMemory({ ...settings, keyPrefix: `${store.prefix}${keyPrefix}` }),
-      })
-    : // The store's prefix too, so a key reads the same in a memory dump as in Redis.
-      new RateLimiterMemory({ ...settings, keyPrefix: `${store.prefix}${keyPrefix}` });
+  // The store's prefix in memory too, so a key reads the same in a memory dump as in Redis.
+  const memory = new RateLimiterMemory({ ...settings, keyPrefix: `${store.prefix}${keyPrefix}` });
+  const redis = store.redis;
+  const shared = redis ? new RateLimiterRedis({ ...settings, storeClient: redis, insuranceLimiter: memory }) : null;
+  // While the client knows Redis is gone, count in memory at once rather than wait out the command
+  // timeout; a client still connecting (just opened) is given its chance, and an error on a call
+  // falls back to memory through the insurance limiter.
+  const limiter = (): RateLimiterAbstract =>
+    shared && !['reconnecting', 'close', 'end'].includes(redis!.status) ? shared : memory;
 
   const state = (res: RateLimiterRes | null): RateLimitState =>
     res
@@ -91,7 +90,7 @@ export function createRateLimiter(store: KeyValueStore, options: RateLimitOption
     points,
     async consume(key, count) {
       try {
-        const res = await limiter.consume(key, spend(count));
+        const res = await limiter().consume(key, spend(count));
         return { allowed: true, remaining: res.remainingPoints };
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
@@ -99,19 +98,19 @@ export function createRateLimiter(store: KeyValueStore, options: RateLimitOption
       }
     },
     async penalty(key, count) {
-      return state(await limiter.penalty(key, spend(count)));
+      return state(await limiter().penalty(key, spend(count)));
     },
     async reward(key, count) {
-      return state(await limiter.reward(key, spend(count)));
+      return state(await limiter().reward(key, spend(count)));
     },
     async get(key) {
-      return state(await limiter.get(key));
+      return state(await limiter().get(key));
     },
     async block(key, blockSeconds) {
-      return state(await limiter.block(key, wholeNumber(blockSeconds, 'block seconds', 1)));
+      return state(await limiter().block(key, wholeNumber(blockSeconds, 'block seconds', 1)));
     },
     async reset(key) {
-      await limiter.delete(key);
+      await limiter().delete(key);
     },
   };
 }

@@ -28,6 +28,14 @@ export function databaseTimeouts(settings: StoreTimeoutSettings): DatabaseTimeou
   };
 }
 
+/**
+ * The same bounds for a command an operator runs (the CLIs): no statement timeout, since an import
+ * or a key rotation may wait for a lock or run long, and the operator stops it with Ctrl-C.
+ */
+export function commandLineDatabaseTimeouts(settings: StoreTimeoutSettings): DatabaseTimeouts {
+  return { ...databaseTimeouts(settings), statementTimeoutMs: 0 };
+}
+
 export function redisTimeouts(settings: StoreTimeoutSettings): RedisTimeouts {
   return {
     commandTimeoutMs: settings.REDIS_COMMAND_TIMEOUT_MS,

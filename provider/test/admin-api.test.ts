@@ -451,6 +451,24 @@ describe('admin API: permissions, roles and grants', () => {
     assert.equal(await provider.db.knex('roles').where({ name: 'nul-role' }).first(), undefined);
     assert.equal(await provider.db.knex('clients').where({ client_id: 'nul-client' }).first(), undefined);
   });
+
+  test('an unpaired surrogate in a body is a 400 problem naming the field, never a 500 or a U+FFFD stored', async () => {
+    // JSON may escape half a surrogate pair; no UTF-8 holds it: jsonb refuses it, text stores U+FFFD.
+    const probes: [string, string, string][] = [
+      ['/api/v1/clients', '{"client_id":"lone-client","client_name":"a\\ud800b","grant_types":[]}', 'client_name'],
+      ['/api/v1/roles', '{"name":"lone-role","description":"\\udc00"}', 'description'],
+    ];
+    for (const [path, rawBody, field] of probes) {
+      const answer = await call(provider, 'POST', path, { token: admin, rawBody });
+      assert.equal(answer.status, 400, path);
+      assert.deepEqual(
+        answer.body.errors.map((error: { field: string; in: string }) => [error.field, error.in]),
+        [[field, 'body']],
+      );
+    }
+    assert.equal(await provider.db.knex('roles').where({ name: 'lone-role' }).first(), undefined);
+    assert.equal(await provider.db.knex('clients').where({ client_id: 'lone-client' }).first(), undefined);
+  });
 });
 
 describe('admin API: contract rules (revocation, order, audiences)', () => {

@@ -1,4 +1,4 @@
-import { HttpProblem } from '@usher/platform';
+import { HttpProblem, unstorableCharacterIn, type UnstorableCharacter } from '@usher/platform';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { uuidPattern } from '../accounts/user-store.ts';
@@ -56,18 +56,27 @@ function fieldErrors(error: z.ZodError, where: FieldError['in'], input: unknown)
 }
 
 const nulMessage = 'Must not contain NUL characters';
+const unstorableMessages: Record<UnstorableCharacter, string> = {
+  nul: nulMessage,
+  'unpaired-surrogate': 'Must not contain unpaired surrogates (text must be valid Unicode)',
+};
 
 /**
- * Where a NUL character (U+0000) sits in a JSON value, as a field path, or null. PostgreSQL text and
- * jsonb cannot hold one, so such input is refused here instead of failing in the database with a 500.
+ * Where a JSON value holds a character PostgreSQL cannot store (U+0000, an unpaired surrogate), as a
+ * field path and the message for it, or null. Such input is refused here instead of failing in the
+ * database with a 500 (jsonb) or being stored altered (text).
  */
-function nulAt(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || '(body)' : null;
+function unstorableAt(value: unknown, path: string): FieldError | null {
+  if (typeof value === 'string') {
+    const found = unstorableCharacterIn(value);
+    return found ? { field: path || '(body)', in: 'body', message: unstorableMessages[found] } : null;
+  }
   if (value === null || typeof value !== 'object') return null;
   for (const [key, item] of Object.entries(value)) {
     const at = `${path ? `${path}.` : ''}${key}`;
-    if (key.includes('\u0000')) return at;
-    const found = nulAt(item, at);
+    const inKey = unstorableCharacterIn(key);
+    if (inKey) return { field: at, in: 'body', message: unstorableMessages[inKey] };
+    const found = unstorableAt(item, at);
     if (found) return found;
   }
   return null;
@@ -76,8 +85,8 @@ function nulAt(value: unknown, path: string): string | null {
 /** The JSON body, checked against the route's schema (unknown members are dropped). */
 export function parseBody<T extends z.ZodType>(ctx: Context, schema: T): z.infer<T> {
   const body = (ctx.request as { body?: unknown }).body;
-  const nul = nulAt(body, '');
-  if (nul) throw new InvalidInput([{ field: nul, in: 'body', message: nulMessage }]);
+  const unstorable = unstorableAt(body, '');
+  if (unstorable) throw new InvalidInput([unstorable]);
   const result = schema.safeParse(body ?? {});
   if (!result.success) throw new InvalidInput(fieldErrors(result.error, 'body', body ?? {}));
   return result.data;
@@ -87,8 +96,8 @@ export function parseBody<T extends z.ZodType>(ctx: Context, schema: T): z.infer
 export function parseQuery<T extends z.ZodType>(ctx: Context, schema: T): z.infer<T> {
   const values: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(ctx.querystring)) values[key] = value;
-  const nul = nulAt(values, '');
-  if (nul) throw new InvalidInput([{ field: nul, in: 'query', message: nulMessage }]);
+  const unstorable = unstorableAt(values, '');
+  if (unstorable) throw new InvalidInput([{ ...unstorable, in: 'query' }]);
   const result = schema.safeParse(values);
   if (!result.success) throw new InvalidInput(fieldErrors(result.error, 'query', values));
   return result.data;

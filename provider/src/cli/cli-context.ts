@@ -1,5 +1,5 @@
 import {
-  databaseTimeouts,
+  commandLineDatabaseTimeouts,
   openDatabase,
   openKeyValueStore,
   redisTimeouts,
@@ -37,7 +37,7 @@ export async function withContext<T>(work: (context: CliContext) => Promise<T>):
     dataDir: config.dataDir,
     schema: config.DATABASE_SCHEMA,
     preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
-    timeouts: databaseTimeouts(config),
+    timeouts: commandLineDatabaseTimeouts(config),
   });
   const opened: { store?: KeyValueStore } = {};
   try {

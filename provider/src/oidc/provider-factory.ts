@@ -12,6 +12,7 @@ import { createCookieSigner } from '../security/cookie-signer.ts';
 import * as pages from '../interactions/views/pages.ts';
 import type { createAdapterFactory } from './adapter.ts';
 import { refuseClientCredentialsToPublicClients } from './confidential-grants.ts';
+import { guardProtocolParameters, refuseUnstorableClientIds } from './parameter-guard.ts';
 import { opaqueAccessTokenOf, type OpaqueAccessToken } from './opaque-tokens.ts';
 import { refreshRotationScope, shouldRotate } from './refresh-rotation.ts';
 import { answerStoreOutages } from './store-outages.ts';
@@ -316,6 +317,8 @@ export function createOidcProvider(deps: OidcDeps): Provider {
   // First, so that it sits around every other middleware and route.
   answerStoreOutages(provider, logger);
   refuseClientCredentialsToPublicClients(provider);
+  refuseUnstorableClientIds(provider, logger);
+  provider.use(guardProtocolParameters({ issuer: config.issuer, logger, renderError: configuration.renderError! }));
   provider.use(refreshRotationScope(config.REFRESH_TOKEN_REUSE_INTERVAL, logger));
 
   // oidc-provider refuses JWTs at the revocation and introspection endpoints (after authenticating

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
   CliError,
+  commandLineDatabaseTimeouts,
   createLogger,
   createProgressBar,
   openKeyValueStore,
@@ -38,7 +39,7 @@ async function withStores<T>(config: FilmsConfig, run: (deps: Awaited<ReturnType
 
 async function open(config: FilmsConfig) {
   const logger = createLogger({ service: 'films-cli', level: 'warn', destination: process.stderr });
-  const db = await openFilmsDatabase(config, logger);
+  const db = await openFilmsDatabase(config, logger, commandLineDatabaseTimeouts(config));
   await db.migrate();
   return { db, logger, store: openKeyValueStore(config.REDIS_URL, config.REDIS_PREFIX, redisTimeouts(config)) };
 }
