@@ -41,8 +41,9 @@ async function start(env: Record<string, string>): Promise<Started> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       clearInterval(check);
-      child.kill('SIGINT'); // stops its services too, or they would hold the ports of the next tests
-      reject(new Error(`not ready in 60 s:\n${text}`));
+      // Stopped, with its services, before the next test needs their ports.
+      child.once('exit', () => reject(new Error(`not ready in 60 s:\n${text}`)));
+      child.kill('SIGINT');
     }, 60_000);
     const check = setInterval(() => {
       if (text.includes('Usher is ready')) {
