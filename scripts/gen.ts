@@ -28,12 +28,15 @@ function openApiTypes(spec: string): () => Promise<string> {
   };
 }
 
-const adminApiSpec = 'provider/openapi/admin-api.yaml';
-
-// The admin UI gets its own copy: it talks to the provider only over HTTP, never by importing provider/.
+/**
+ * Every generated file, once. The types of a service's HTTP API go to @usher/contracts, where the
+ * service and its callers (the admin UI talks to the provider only over HTTP) both import them.
+ */
 const outputs: Output[] = [
-  { file: 'provider/src/admin/api-schema.ts', generate: openApiTypes(adminApiSpec) },
-  { file: 'admin-ui/src/api/schema.ts', generate: openApiTypes(adminApiSpec) },
+  // The provider's admin API: provider/src/admin/* and admin-ui/src/api/* (@usher/contracts/admin-api).
+  { file: 'contracts/src/admin-api.ts', generate: openApiTypes('provider/openapi/admin-api.yaml') },
+  // Each resource server's OpenAPI types: one line per service, e.g.
+  // { file: 'contracts/src/films-api.ts', generate: openApiTypes('resource-servers/films/openapi/films-api.yaml') },
 ];
 
 async function formatted(file: string, text: string): Promise<string> {

@@ -1,23 +1,33 @@
 /**
- * Checks the deployment files without Docker: docker-compose.yml, the Dockerfiles of the provider
- * and films, .dockerignore and the proxy configuration are parsed and held against the repository
- * and each service's own settings schema, so a renamed file or variable breaks here rather than at
- * deploy.
+ * Checks the deployment files without Docker: the service manifest (services.ts), docker-compose.yml,
+ * the Dockerfiles of the services that ship as images, .dockerignore and the proxy configuration are
+ * parsed and held against the repository, the manifest and each service's own settings schema, so a
+ * renamed file or variable breaks here rather than at deploy.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { providerSettings } from '../provider/src/config.ts';
 import { filmsSettings, loadFilmsConfig } from '../resource-servers/films/src/config.ts';
+import { resourceServers, services as manifest, type ServiceEntry } from '../services.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const providerDockerfile = 'provider/Dockerfile';
-const filmsDockerfile = 'resource-servers/films/Dockerfile';
+/** The services of the manifest that ship as an image. */
+const shipped = manifest.filter((entry): entry is ServiceEntry & { dockerfile: string } => Boolean(entry.dockerfile));
+
+function shippedService(name: string): ServiceEntry & { dockerfile: string } {
+  const found = shipped.find((entry) => entry.name === name);
+  assert.ok(found, `services.ts lists ${name} with its Dockerfile`);
+  return found;
+}
+
+const providerDockerfile = shippedService('provider').dockerfile;
+const filmsDockerfile = shippedService('films').dockerfile;
 /** The variables docker-compose.yml requires (`${NAME:?...}`); everything else has a default. */
 const requiredVariables = { KEY_ENCRYPTION_SECRET: 'k'.repeat(32), FILMS_CLIENT_SECRET: 'f'.repeat(32) };
 /** Compose services that are instances of the provider. */
@@ -384,7 +394,7 @@ function assertRuntimeStage(file: string, port: number, script: string) {
 
 test('docker-compose.yml parses and declares the whole stack', () => {
   const compose = loadCompose();
-  for (const name of ['postgres', 'redis', 'provider', 'provider-2', 'proxy', 'films']) {
+  for (const name of ['postgres', 'redis', 'provider-2', 'proxy', ...shipped.map((entry) => entry.name)]) {
     assert.ok(isRecord(services(compose)[name]), `service ${name} is missing`);
   }
 });
@@ -649,9 +659,9 @@ test('every build points at a Dockerfile that exists', () => {
 
 // --- provider/Dockerfile tests ----------------------------------------------------------------
 
-test('the stack builds the provider and films, each from its own Dockerfile', () => {
+test('the stack builds every service of the manifest that ships as an image, each from its own Dockerfile', () => {
   const dockerfiles = builtDockerfiles(loadCompose()).map((build) => build.dockerfile);
-  assert.deepEqual(dockerfiles.sort(), [filmsDockerfile, providerDockerfile].sort());
+  assert.deepEqual(dockerfiles.sort(), shipped.map((entry) => entry.dockerfile).sort());
 });
 
 test('everything each Dockerfile copies from the build context exists and is not ignored', () => {
@@ -754,10 +764,100 @@ test('each Dockerfile copies package-lock.json before npm ci, in the same stage'
   for (const { dockerfile } of builtDockerfiles(loadCompose())) assertLockfileBeforeInstall(dockerfile);
 });
 
-test('the final stage runs the provider on node 22 as the node user, on port 3000, with a health check', () => {
-  assertRuntimeStage(providerDockerfile, 3000, 'provider/src/main.ts');
+for (const entry of shipped) {
+  test(`the final stage runs ${entry.name} on node 22 as the node user, on port ${entry.port.default}, with a health check`, () => {
+    assertRuntimeStage(entry.dockerfile, entry.port.default, entry.entry);
+  });
+}
+
+test('the manifest ships the provider and films, each with its entry, port and Dockerfile', () => {
+  const runs = shipped.map((entry) => [entry.name, entry.entry, entry.port.default, entry.dockerfile]);
+  assert.deepEqual(runs.slice(0, 2), [
+    ['provider', 'provider/src/main.ts', 3000, 'provider/Dockerfile'],
+    ['films', 'resource-servers/films/src/main.ts', 3001, 'resource-servers/films/Dockerfile'],
+  ]);
 });
 
-test('the final stage runs films on node 22 as the node user, on port 3001, with a health check', () => {
-  assertRuntimeStage(filmsDockerfile, 3001, 'resource-servers/films/src/main.ts');
+// --- services.ts, the service manifest --------------------------------------------------------
+
+/** Every file named `name` in the repository, outside installed and generated folders. */
+function filesNamed(name: string, folder = '.'): string[] {
+  return readdirSync(path.join(root, folder), { withFileTypes: true }).flatMap((entry) => {
+    const relative = path.posix.join(folder, entry.name);
+    if (entry.isDirectory()) {
+      return ['node_modules', '.git', '.data', 'dist', 'test-artifacts'].includes(entry.name)
+        ? []
+        : filesNamed(name, relative);
+    }
+    return entry.name === name ? [path.posix.normalize(relative)] : [];
+  });
+}
+
+test('every service of the manifest has what its entry names: its main module, migrations, Dockerfile', () => {
+  const names = manifest.map((entry) => entry.name);
+  assert.equal(new Set(names).size, names.length, `service names are unique: ${names.join(', ')}`);
+  const ports = manifest.map((entry) => entry.port.default);
+  assert.equal(new Set(ports).size, ports.length, `default ports are unique: ${ports.join(', ')}`);
+  for (const entry of manifest) {
+    assert.ok(existsSync(path.join(root, entry.entry)), `${entry.name}: ${entry.entry} exists`);
+    assert.match(entry.readiness, /^\/\S*$/, `${entry.name}: readiness is a path`);
+    if (entry.schema) {
+      assert.match(entry.schema, /^[a-z_][a-z0-9_]*$/, `${entry.name}: schema ${entry.schema} is a plain identifier`);
+      assert.ok(isFileOrDirectory(path.join(root, 'migrations', entry.schema)), `migrations/${entry.schema}/ exists`);
+    }
+    if (entry.dockerfile) assert.ok(existsSync(path.join(root, entry.dockerfile)), `${entry.dockerfile} exists`);
+  }
+});
+
+test('every service in the tree is in the manifest: each main module, Dockerfile and migrations folder', () => {
+  const entries = new Set(manifest.map((entry) => entry.entry));
+  const mains = readdirSync(path.join(root, 'resource-servers'))
+    .map((folder) => `resource-servers/${folder}/src/main.ts`)
+    .filter((file) => existsSync(path.join(root, file)));
+  for (const main of ['provider/src/main.ts', ...mains]) assert.ok(entries.has(main), `services.ts lists ${main}`);
+  assert.deepEqual(filesNamed('Dockerfile').sort(), shipped.map((entry) => entry.dockerfile).sort());
+  const schemas = manifest.flatMap((entry) => (entry.schema ? [entry.schema] : []));
+  assert.deepEqual(readdirSync(path.join(root, 'migrations')).sort(), [...schemas].sort());
+});
+
+test('docker-compose.yml runs each service of the manifest from its Dockerfile, on its port', () => {
+  const compose = loadCompose();
+  for (const entry of shipped) {
+    const instances = Object.keys(services(compose)).filter((name) => new RegExp(`^${entry.name}(-\\d+)?$`).test(name));
+    assert.ok(instances.length > 0, `docker-compose.yml runs ${entry.name}`);
+    for (const name of instances) {
+      const svc = service(compose, name);
+      const build = builds(compose).find((candidate) => candidate.name === name);
+      assert.equal(build?.dockerfile, entry.dockerfile, `${name} builds from ${entry.dockerfile}`);
+      const env = resolvedEnvironment(svc, name, requiredVariables);
+      assert.equal(env[entry.port.setting], String(entry.port.default), `${name} sets ${entry.port.setting}`);
+    }
+  }
+});
+
+test('every provider instance registers each resource server of the manifest, and its feed client', () => {
+  const compose = loadCompose();
+  assert.ok(resourceServers.length > 0, 'the manifest lists resource servers');
+  for (const name of providerServiceNames(compose)) {
+    const provider = providerSettings.parse(resolvedEnvironment(service(compose, name), name, requiredVariables));
+    for (const entry of resourceServers) {
+      const { resourceSetting, feedClient } = entry.resourceServer;
+      const env = resolvedEnvironment(service(compose, entry.name), entry.name, requiredVariables);
+      const resource =
+        env[resourceSetting] ?? env[entry.publicUrlSetting] ?? `http://localhost:${env[entry.port.setting]}`;
+      assert.ok(
+        provider.USHER_RESOURCE_SERVERS?.some(
+          (server) => server.name === entry.resourceServer.name && server.identifier === resource,
+        ),
+        `${name} registers ${entry.resourceServer.name}=${resource}`,
+      );
+      assert.equal(env[feedClient.idSetting], feedClient.id, `${entry.name} polls the feed as ${feedClient.id}`);
+      assert.ok(
+        provider.USHER_EVENT_RECEIVERS?.some(
+          (receiver) => receiver.clientId === feedClient.id && receiver.secret === env[feedClient.secretSetting],
+        ),
+        `${name} registers ${feedClient.id} with the secret ${entry.name} is given`,
+      );
+    }
+  }
 });

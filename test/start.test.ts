@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -37,7 +39,12 @@ async function start(env: Record<string, string>): Promise<Started> {
   child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in 60 s:\n${text}`)), 60_000);
+    const timer = setTimeout(() => {
+      clearInterval(check);
+      // Stopped, with its services, before the next test needs their ports.
+      child.once('exit', () => reject(new Error(`not ready in 60 s:\n${text}`)));
+      child.kill('SIGINT');
+    }, 60_000);
     const check = setInterval(() => {
       if (text.includes('Usher is ready')) {
         clearInterval(check);
@@ -58,6 +65,38 @@ async function stop(started: Started): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
   started.child.kill('SIGINT');
   return exited;
+}
+
+/** Waits until `condition` holds, polling; fails with `what` after `timeoutMs`. */
+async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/**
+ * The processes running `entry` with `setting` in their environment (read from /proc): a service of
+ * one test's system, whoever its parent is now.
+ */
+function servicePids(entry: string, setting: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return argv.includes(entry) && readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(setting);
+      } catch {
+        return false; // gone meanwhile, or not ours
+      }
+    })
+    .map(Number);
+}
+
+async function answersReady(port: number): Promise<boolean> {
+  const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null);
+  return response?.status === 200;
 }
 
 function cli(env: Record<string, string>, ...args: string[]) {
@@ -166,6 +205,40 @@ describe('npm start on a bare machine (embedded defaults)', () => {
     }
   });
 
+  test('a service killed with SIGKILL is restarted with backoff; Ctrl-C during a backoff stops cleanly', async () => {
+    const filmsProcesses = () => servicePids('resource-servers/films/src/main.ts', `FILMS_PORT=${filmsPort}`);
+    const started = await start(env);
+    try {
+      const [films] = filmsProcesses();
+      assert.ok(films, 'films runs as a process of its own under the launcher');
+      process.kill(films, 'SIGKILL');
+      await until('the launcher to say it restarts films', () => /restarting it in/.test(started.output()), 10_000);
+      assert.match(started.output(), /\[start\] films exited \(SIGKILL\); restarting it in 0\.5 s\./);
+      await until(
+        'a new films process to answer /readyz',
+        async () => filmsProcesses().some((pid) => pid !== films) && (await answersReady(filmsPort)),
+        60_000,
+      );
+      await until('the launcher to say films is back', () => /films is ready again/.test(started.output()), 5000);
+      assert.ok(await answersReady(port), 'the provider kept running');
+
+      // A second crash soon after waits twice as long; Ctrl-C during that wait stops everything.
+      const [restarted] = filmsProcesses();
+      assert.ok(restarted && restarted !== films);
+      process.kill(restarted, 'SIGKILL');
+      await until(
+        'the second restart',
+        () => /films exited \(SIGKILL\); restarting it in 1 s\./.test(started.output()),
+        10_000,
+      );
+    } finally {
+      assert.equal(await stop(started), 0, 'Ctrl-C stops cleanly, in a backoff too');
+    }
+    assert.match(started.output(), /\[start\] stopped\./);
+    await sleep(1500); // past the backoff: a restart still pending would have started films by now
+    assert.deepEqual(filmsProcesses(), [], 'films was not started again after Ctrl-C');
+  });
+
   test('a service that cannot start stops the others and fails the command (non-zero exit)', async () => {
     // Something else holds the admin UI's port: the UI server cannot listen there.
     const squatter = createHttpServer((_req, res) => res.writeHead(404).end());
@@ -180,6 +253,12 @@ describe('npm start on a bare machine (embedded defaults)', () => {
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+      // Restarted with backoff, as any crash, then given up on: it never became ready.
+      assert.match(output, /\[start\] admin UI exited \(1\); restarting it in 0\.5 s\./);
+      assert.match(
+        output,
+        /\[start\] admin UI exited \(1\), 4 times in a row before becoming ready: giving up on it\./,
+      );
       assert.match(output, /a service did not become ready/);
       assert.doesNotMatch(output, /Usher is ready/);
       assert.equal(code, 1, output);

@@ -1,6 +1,6 @@
 import createClient, { type Client } from 'openapi-fetch';
 import { ApiError } from './api-error.ts';
-import type { paths } from './schema.ts';
+import type { paths } from '@usher/contracts/admin-api';
 
 export type AdminClient = Client<paths>;
 

@@ -1,4 +1,4 @@
-import type { components } from './schema.ts';
+import type { components } from '@usher/contracts/admin-api';
 
 /** The admin API's shapes, as the generated types name them. */
 type Schemas = components['schemas'];

@@ -5,7 +5,7 @@ import type { ClientMetadata } from '../clients/client-store.ts';
 import type { SigningKey } from '../keys/key-store.ts';
 import type { SessionSummary } from '../oidc/session-store.ts';
 import type { IdentityRow } from '../upstreams/identity-store.ts';
-import type { components } from './api-schema.ts';
+import type { components } from '@usher/contracts/admin-api';
 
 /** The response shapes of the admin API (provider/openapi/admin-api.yaml), from our rows. */
 export type Schemas = components['schemas'];
