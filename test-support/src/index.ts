@@ -6,7 +6,7 @@ export { LogCapture } from './log-capture.ts';
 export { machineToken, registerMachineClient } from './machine-client.ts';
 export { startProviderProcess, type ProviderProcess, type ProviderProcessOptions } from './provider-process.ts';
 export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './service-process.ts';
-export { inheritedEnvironment, runEnvironment, storeMode, testDatabaseUrl, testRedisUrl } from './test-environment.ts';
+export { inheritedEnvironment, storeMode, testDatabaseUrl, testRedisUrl } from './test-environment.ts';
 export { createTestStores, type TestStores } from './test-stores.ts';
 export { readForm, UserAgent } from './user-agent.ts';
 export { createUserAccount, registerWebClient, signInUser, signOutUser, type UserAccount } from './user-sign-in.ts';

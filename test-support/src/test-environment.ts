@@ -31,11 +31,3 @@ export function inheritedEnvironment(): Record<string, string> {
     ),
   );
 }
-
-/**
- * This run's whole environment, for the bench's children (which pick what they drop) and for CLI
- * children that must see what the shell set.
- */
-export function runEnvironment(): NodeJS.ProcessEnv {
-  return { ...process.env };
-}
