@@ -94,8 +94,7 @@ const readings = new Map<string, Reading>();
 
 /**
  * What a file names and reads, from its syntax tree (comments and strings never count): static and
- * dynamic imports, re-exports and import types; and whether it reads `process.env` (as
- * `process.env.X`, `process.env[...]` or the whole object).
+ * dynamic imports, re-exports and import types; and whether it reads `process.env`.
  */
 function read(file: SourceFile): Reading {
   const key = `${file.path}\u0000${file.text}`;
@@ -121,18 +120,39 @@ function read(file: SourceFile): Reading {
       ts.isStringLiteral(node.argument.literal)
     )
       reading.imports.push({ specifier: node.argument.literal.text, typeOnly: true });
-    else if (
-      ts.isPropertyAccessExpression(node) &&
-      node.name.text === 'env' &&
-      ts.isIdentifier(node.expression) &&
-      node.expression.text === 'process'
-    )
-      reading.readsProcessEnv = true;
+    else if (isProcessEnv(node)) reading.readsProcessEnv = true;
     ts.forEachChild(node, visit);
   };
   visit(source);
   readings.set(key, reading);
   return reading;
+}
+
+/** `process`, or `globalThis.process`. */
+const isProcess = (node: ts.Node) =>
+  (ts.isIdentifier(node) && node.text === 'process') ||
+  (ts.isPropertyAccessExpression(node) && node.name.text === 'process' && ts.isIdentifier(node.expression));
+
+/** `process.env`, `process['env']`, or `const { env } = process`. */
+function isProcessEnv(node: ts.Node): boolean {
+  if (ts.isPropertyAccessExpression(node)) return node.name.text === 'env' && isProcess(node.expression);
+  if (ts.isElementAccessExpression(node))
+    return (
+      ts.isStringLiteralLike(node.argumentExpression) &&
+      node.argumentExpression.text === 'env' &&
+      isProcess(node.expression)
+    );
+  if (
+    ts.isVariableDeclaration(node) &&
+    node.initializer &&
+    isProcess(node.initializer) &&
+    ts.isObjectBindingPattern(node.name)
+  )
+    return node.name.elements.some((element) => {
+      const name = element.propertyName ?? element.name;
+      return ts.isIdentifier(name) && name.text === 'env';
+    });
+  return false;
 }
 
 function scriptKind(file: string): ts.ScriptKind {

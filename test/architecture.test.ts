@@ -92,6 +92,14 @@ describe('the architecture walls', () => {
       rule: 'processEnv',
     },
     {
+      what: 'process.env taken apart in a non-config module',
+      file: {
+        path: 'provider/src/ops/planted.ts',
+        text: "const { env } = process;\nexport const level = env['LOG_LEVEL'];\n",
+      },
+      rule: 'processEnv',
+    },
+    {
       what: 'contracts importing an npm package',
       file: { path: 'contracts/src/planted.ts', text: "import { z } from 'zod';\nexport const x = z;\n" },
       rule: 'contracts',
