@@ -108,8 +108,6 @@ describe('the admin UI in Chromium', () => {
     filmsApp = await startServiceProcess({
       entry: path.join('resource-servers', 'films', 'src', 'main.ts'),
       url: `http://127.0.0.1:${filmsPort}`,
-      // It loads the demo catalogue before it listens.
-      readyWithinMs: 120_000,
       env: {
         ...filmStores.env,
         FILMS_PORT: String(filmsPort),

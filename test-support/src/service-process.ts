@@ -27,7 +27,7 @@ export interface ServiceProcessOptions {
   url: string;
   /** Its settings: nothing else of this run's environment but how Node runs reaches it. */
   env: Record<string, string>;
-  /** How long it may take to become ready (default 60 s). */
+  /** How long it may take to become ready (default two minutes: a first embedded start on a busy machine). */
   readyWithinMs?: number;
 }
 
@@ -69,7 +69,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
       await exited;
     },
   };
-  const readyWithinMs = options.readyWithinMs ?? 60_000;
+  const readyWithinMs = options.readyWithinMs ?? 120_000;
   const deadline = Date.now() + readyWithinMs;
   for (;;) {
     const { exitCode, signalCode } = child;
