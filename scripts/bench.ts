@@ -16,11 +16,17 @@
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { algorithmConclusion, benchJoseCosts, type JoseCosts } from '../provider/bench/access-token-algorithm.ts';
-import type { BenchContext } from '../provider/bench/bench-context.ts';
+import {
+  type BenchContext,
+  formatTable,
+  percent,
+  perSecond,
+  type ReportRow,
+  Teardown,
+  times,
+} from '@usher/test-support/bench';
 import { benchClientCredentials, type ClientCredentialsResults } from '../provider/bench/client-credentials-bench.ts';
-import { formatTable, percent, perSecond, times, type ReportRow } from '../provider/bench/report-table.ts';
 import { benchSignIns, type SignInResults } from '../provider/bench/sign-in-bench.ts';
-import { Teardown } from '../provider/bench/teardown.ts';
 import { benchFilms } from '../resource-servers/films/bench/films-bench.ts';
 import { filmsNotes, filmsRows } from '../resource-servers/films/bench/films-report.ts';
 

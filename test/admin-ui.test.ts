@@ -11,13 +11,19 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createLogger, repositoryRoot } from '@usher/platform';
 import { loadUiConfig } from '../admin-ui/server/config.ts';
 import { createUiServer } from '../admin-ui/server/ui-server.ts';
-import { launchChromium } from '../provider/test/chromium.ts';
-import { createTestStores, LogCapture, type TestStores } from '../provider/test/harness.ts';
-import { freePort, startProviderProcess, type ProviderProcess } from '../resource-servers/kit/test/provider-process.ts';
-import { fixtureFilms } from '../resource-servers/films/test/fixture-catalogue.ts';
-import { startFilms, type RunningFilms } from '../resource-servers/films/test/films-harness.ts';
+import {
+  createTestStores,
+  freePort,
+  launchChromium,
+  LogCapture,
+  type ProviderProcess,
+  type ServiceProcess,
+  startProviderProcess,
+  startServiceProcess,
+  type TestStores,
+  until,
+} from '@usher/test-support';
 import { ensureAdminUiAssets } from '../scripts/admin-ui-assets.ts';
-import { until } from '../provider/test/wait-until.ts';
 
 const artifacts = path.join(repositoryRoot, 'test-artifacts', 'admin-ui');
 const resource = 'http://films.admin-ui.test';
@@ -55,15 +61,16 @@ function localMinute(time: number): string {
 
 /**
  * The admin UI end to end: the real provider (a process, as `npm start` runs it, registering the
- * UI's public client from USHER_ADMIN_UI_URL), films following its revocation feed, the UI server
- * with the built app, and Debian's Chromium. Every page is photographed into test-artifacts/admin-ui.
+ * UI's public client from USHER_ADMIN_UI_URL), films (a process too, with its demo catalogue)
+ * following its revocation feed, the UI server with the built app, and Debian's Chromium. Every
+ * page is photographed into test-artifacts/admin-ui.
  */
 describe('the admin UI in Chromium', () => {
   let stores: TestStores;
   let filmStores: TestStores;
   let stateDir: string;
   let provider: ProviderProcess;
-  let filmsApp: RunningFilms;
+  let filmsApp: ServiceProcess;
   let uiServer: Server;
   let uiUrl: string;
   let cinemaCallback: Server;
@@ -85,7 +92,7 @@ describe('the admin UI in Chromium', () => {
 
   before(async () => {
     await mkdir(artifacts, { recursive: true });
-    const [built, uiPort] = await Promise.all([ensureAdminUiAssets(), freePort()]);
+    const [built, uiPort, filmsPort] = await Promise.all([ensureAdminUiAssets(), freePort(), freePort()]);
     if (built) console.log('# built admin-ui/dist');
     uiUrl = `http://127.0.0.1:${uiPort}`;
     stateDir = await mkdtemp(path.join(tmpdir(), 'usher-admin-ui-'));
@@ -98,11 +105,17 @@ describe('the admin UI in Chromium', () => {
       // Short-lived tokens, so the UI's silent renewal (a minute before expiry) happens during the test.
       ACCESS_TOKEN_TTL: '75',
     });
-    filmsApp = await startFilms(filmStores, {
-      issuer: provider.url,
-      resource,
-      films: fixtureFilms,
+    filmsApp = await startServiceProcess({
+      entry: path.join('resource-servers', 'films', 'src', 'main.ts'),
+      url: `http://127.0.0.1:${filmsPort}`,
       env: {
+        ...filmStores.env,
+        FILMS_PORT: String(filmsPort),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        PROVIDER_ISSUER: provider.url,
+        FILMS_RESOURCE: resource,
+        FILMS_SEED: 'true',
         FILMS_CLIENT_ID: 'films-service',
         FILMS_CLIENT_SECRET: receiverSecret,
         FILMS_EVENTS_POLL_MS: '300',
@@ -161,7 +174,7 @@ describe('the admin UI in Chromium', () => {
     uiServer?.closeAllConnections();
     uiServer?.close();
     cinemaCallback?.close();
-    await filmsApp?.stop();
+    await filmsApp?.kill();
     await provider?.kill();
     await stores?.dispose();
     await filmStores?.dispose();

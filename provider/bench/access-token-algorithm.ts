@@ -1,4 +1,4 @@
-import type { BenchContext } from './bench-context.ts';
+import type { BenchContext } from '@usher/test-support/bench';
 import type { AccessTokenAlg, ClientCredentialsResults } from './client-credentials-bench.ts';
 import { measureSigning, measureVerification, type JoseRate } from './jose-costs.ts';
 

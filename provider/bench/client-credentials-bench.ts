@@ -1,7 +1,7 @@
-import { startChild, type BenchChild } from './bench-child.ts';
-import { usherEnv, type BenchContext } from './bench-context.ts';
+import path from 'node:path';
+import { type BenchChild, type BenchContext, createThrowawayDatabase, startChild } from '@usher/test-support/bench';
+import { usherEnv } from './usher-env.ts';
 import { backToBack, medianRound, roundRatios, type Round } from './paired-rounds.ts';
-import { createThrowawayDatabase } from './throwaway-database.ts';
 import { issuedToken, type IssuedToken } from './jose-costs.ts';
 import {
   describeRun,
@@ -40,13 +40,13 @@ async function startPair(context: BenchContext, alg: AccessTokenAlg): Promise<Pa
   const database = await createThrowawayDatabase(context.teardown);
   const [plain, usher] = await Promise.all([
     startChild(context.teardown, {
-      script: 'plain-provider-server.ts',
+      script: path.join(import.meta.dirname, 'plain-provider-server.ts'),
       args: [alg],
       env: { ...process.env, NODE_ENV: 'production' },
       readyLine: issuerReady,
     }),
     startChild(context.teardown, {
-      script: 'usher-server.ts',
+      script: path.join(import.meta.dirname, 'usher-server.ts'),
       env: usherEnv({ ...database.env, ACCESS_TOKEN_ALG: alg }),
       readyLine: issuerReady,
       cpuProfileDir: context.cpuProfileDir,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { z } from 'zod';
-import { readForm, UserAgent } from '../test/user-agent.ts';
+import { readForm, UserAgent } from '@usher/test-support';
 import { issuerReady } from './token-endpoint-load.ts';
 
 /** What usher-server.ts --sign-in prints when ready. */

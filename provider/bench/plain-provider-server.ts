@@ -6,7 +6,7 @@
 import { generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
 import { createServer } from 'node:http';
 import Provider, { type Configuration } from 'oidc-provider';
-import { announceReady } from './bench-child.ts';
+import { announceReady } from '@usher/test-support/bench';
 
 const alg = process.argv[2] === 'RS256' ? 'RS256' : 'ES256';
 const resource = 'https://films.bench.test';

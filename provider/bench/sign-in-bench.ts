@@ -1,6 +1,14 @@
+import path from 'node:path';
 import { z } from 'zod';
-import { startChild } from './bench-child.ts';
-import { usherEnv, type BenchContext } from './bench-context.ts';
+import {
+  type BenchContext,
+  type CpuSplit,
+  createThrowawayDatabase,
+  measureCpu,
+  startChild,
+  type ThrowawayDatabase,
+} from '@usher/test-support/bench';
+import { usherEnv } from './usher-env.ts';
 import {
   measureSignIns,
   prepareSignIns,
@@ -8,8 +16,6 @@ import {
   type SignInRun,
   type SignInServerReady,
 } from './password-sign-in-load.ts';
-import { createThrowawayDatabase, type ThrowawayDatabase } from './throwaway-database.ts';
-import { measureCpu, type CpuSplit } from './cpu-meter.ts';
 import { backToBack, medianRound, roundRatios, type Round } from './paired-rounds.ts';
 
 const seconds = 5;
@@ -69,7 +75,7 @@ function perSignIn(cpu: CpuSplit, signIns: number): SignInCpu {
 /** The bare argon2 verify rate, in a fresh child each time. */
 async function bareRate(context: BenchContext, round: number): Promise<Argon2Rate> {
   const child = await startChild(context.teardown, {
-    script: 'argon2-verify-rate.ts',
+    script: path.join(import.meta.dirname, 'argon2-verify-rate.ts'),
     args: [String(seconds)],
     env: { ...process.env, NODE_ENV: 'production' },
     readyLine: argon2Rate,
@@ -122,7 +128,7 @@ export async function benchSignIns(context: BenchContext): Promise<SignInResults
   context.log(`password sign-ins: ${concurrency} in flight, ${seconds} s per run, bare argon2 and Usher alternated`);
   const database = await createThrowawayDatabase(context.teardown);
   const server = await startChild(context.teardown, {
-    script: 'usher-server.ts',
+    script: path.join(import.meta.dirname, 'usher-server.ts'),
     args: ['--sign-in'],
     env: usherEnv({
       ...database.env,

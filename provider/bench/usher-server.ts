@@ -13,7 +13,7 @@ import { initializeAccess } from '../src/access/bootstrap.ts';
 import { registerUser } from '../src/accounts/registration.ts';
 import { buildApp } from '../src/app.ts';
 import { loadProviderConfig } from '../src/config.ts';
-import { announceReady } from './bench-child.ts';
+import { announceReady } from '@usher/test-support/bench';
 
 const withSignIn = process.argv.includes('--sign-in');
 const resource = 'https://films.bench.test';

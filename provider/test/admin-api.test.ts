@@ -5,13 +5,8 @@ import * as oidc from 'openid-client';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { adminApi } from '../src/admin/admin-api.ts';
-import {
-  createTestStores,
-  startProvider,
-  type RunningProvider,
-  type TestStores,
-  pastClaimsChangeLead,
-} from './harness.ts';
+import { type RunningProvider, startProvider } from './harness.ts';
+import { createTestStores, pastClaimsChangeLead, type TestStores } from '@usher/test-support';
 import { createUser, discover, filmsResource } from './fixtures.ts';
 import { call, expectProblems, machineToken, userToken, type BadInputCase } from './admin-fixtures.ts';
 

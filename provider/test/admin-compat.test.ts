@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import * as oidc from 'openid-client';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { type RunningProvider, startProvider } from './harness.ts';
+import { createTestStores, type TestStores } from '@usher/test-support';
 import { createUser, createWebClient, discover, signIn } from './fixtures.ts';
 import { call, machineToken, userToken } from './admin-fixtures.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
-import type { RunningProvider } from './harness.ts';
+import { type RunningProvider } from './harness.ts';
 import { createWebClient, discover, signIn } from './fixtures.ts';
 
 /** A client-credentials client holding `permissions` and an access token of it for the admin API. */

@@ -4,8 +4,8 @@ import * as oidc from 'openid-client';
 import { adminUiClientId, ensureAdminUiClient } from '../src/bootstrap/admin-ui-client.ts';
 import { machineToken } from './admin-fixtures.ts';
 import { createUser, discover } from './fixtures.ts';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
-import { readForm, UserAgent } from './user-agent.ts';
+import { type RunningProvider, startProvider } from './harness.ts';
+import { createTestStores, readForm, type TestStores, UserAgent } from '@usher/test-support';
 
 const uiUrl = 'http://admin.usher.test:3004';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { type RunningProvider, startProvider } from './harness.ts';
+import { createTestStores, type TestStores } from '@usher/test-support';
 import { createUser, filmsResource } from './fixtures.ts';
 import { call, expectProblems, machineToken, userToken, type BadInputCase } from './admin-fixtures.ts';
 

@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { repositoryRoot } from '@usher/platform';
-import { launchChromium } from './chromium.ts';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { createTestStores, launchChromium, type TestStores } from '@usher/test-support';
+import { type RunningProvider, startProvider } from './harness.ts';
 import { createUser, discover, filmsResource } from './fixtures.ts';
 
 const artifacts = path.join(repositoryRoot, 'test-artifacts', 'provider');

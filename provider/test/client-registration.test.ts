@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { createTestStores, type TestStores } from '@usher/test-support';
+import { startProvider, type RunningProvider } from './harness.ts';
 import { createUser, discover, filmsResource, signIn, createWebClient } from './fixtures.ts';
 import { call, machineToken, userToken } from './admin-fixtures.ts';
 

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 import { keyRetentionSeconds, keysChangedChannel } from '../src/domain.ts';
-import { createTestStores, startProvider, type TestStores } from './harness.ts';
+import { startProvider } from './harness.ts';
+import { createTestStores, type TestStores } from '@usher/test-support';
 import { callbackUrl, createUser, createWebClient, discover, filmsResource, signIn } from './fixtures.ts';
 
 async function jwksKids(url: string): Promise<string[]> {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { defaultAdminEmail, firstStart } from '../src/bootstrap/first-start.ts';
-import { createTestStores, startProvider, type RunningProvider } from './harness.ts';
+import { type RunningProvider, startProvider } from './harness.ts';
+import { createTestStores } from '@usher/test-support';
 import { createWebClient, discover, signIn } from './fixtures.ts';
 
 /**

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { registerUser } from '../src/accounts/registration.ts';
-import { callbackUrl, signInWithCode } from './code-flow.ts';
+import { callbackUrl, signInWithCode, UserAgent } from '@usher/test-support';
 import type { RunningProvider } from './harness.ts';
-import { UserAgent } from './user-agent.ts';
 
 export { callbackUrl };
 export const filmsResource = 'http://films.test';

@@ -1,11 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import pg from 'pg';
-import { Redis } from 'ioredis';
 import {
   createLogger,
   databaseTimeouts,
@@ -16,92 +9,16 @@ import {
   type KeyValueStore,
   type Logger,
 } from '@usher/platform';
-import { claimsCacheSeconds, claimsChangeLeadSeconds } from '../src/access/claims-cache.ts';
+import { LogCapture, type TestStores } from '@usher/test-support';
 import { initializeAccess } from '../src/access/bootstrap.ts';
 import { buildApp, type UsherProvider } from '../src/app.ts';
 import { loadProviderConfig, type ProviderConfig } from '../src/config.ts';
 
 /**
- * Test stores: the machine's real PostgreSQL and Redis (USHER_TEST_STORES=real, the default), or the
- * embedded defaults (USHER_TEST_STORES=embedded: PGlite in a temp folder, in-process store). Each
- * suite gets its own database (or data folder) and Redis key prefix, dropped at the end.
+ * The provider in this process, for the provider's own tests: they reach into its stores, its
+ * domain and its logs. Everything tests of every package share (stores, log capture, the provider
+ * as a separate process, sign-in over HTTP) is in @usher/test-support.
  */
-/**
- * Waits until tokens minted from now on are past the lead of a claims change made before this call
- * (revoked_before = change + claimsChangeLeadSeconds, published rounded up to whole seconds, and
- * compared with whole-second `iat`): only then does a new token escape that change's event.
- */
-export function pastClaimsChangeLead(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, (claimsChangeLeadSeconds + 1) * 1000 + 100));
-}
-
-/**
- * Waits until the token endpoint's claims cache has aged out: a grant made straight in the access
- * store (no change event) reaches tokens for a subject that already had one only after this.
- */
-export function pastClaimsCache(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, claimsCacheSeconds * 1000 + 50));
-}
-
-export const storeMode = (process.env.USHER_TEST_STORES ?? 'real') as 'real' | 'embedded';
-const serverUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-export interface TestStores {
-  env: Record<string, string>;
-  dispose(): Promise<void>;
-}
-
-export async function createTestStores(): Promise<TestStores> {
-  const suffix = randomBytes(5).toString('hex');
-  if (storeMode === 'embedded') {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'usher-test-'));
-    return {
-      env: { USHER_DATA_DIR: dataDir },
-      async dispose() {
-        await rm(dataDir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `usher_test_${suffix}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const databaseUrl = new URL(serverUrl);
-  databaseUrl.pathname = `/${name}`;
-  const prefix = `usher-test-${suffix}:`;
-  return {
-    env: { DATABASE_URL: databaseUrl.toString(), REDIS_URL: redisUrl, REDIS_PREFIX: prefix },
-    async dispose() {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-      const redis = new Redis(redisUrl);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-      await redis.quit();
-    },
-  };
-}
-
-/** Log lines a test can search, e.g. for the 4 KB token warning or for leaked secrets. */
-export class LogCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _encoding: string, callback: () => void) {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    callback();
-  }
-  text() {
-    return this.lines.join('\n');
-  }
-}
-
 export interface RunningProvider {
   url: string;
   config: ProviderConfig;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { type RunningProvider, startProvider } from './harness.ts';
+import { createTestStores, readForm, type TestStores, UserAgent } from '@usher/test-support';
 import { callbackUrl, createUser, createWebClient, discover } from './fixtures.ts';
-import { readForm, UserAgent } from './user-agent.ts';
 
 async function openSignIn(provider: RunningProvider, config: oidc.Configuration, agent = new UserAgent()) {
   const url = oidc.buildAuthorizationUrl(config, {

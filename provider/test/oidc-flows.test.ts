@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 import { registerUser } from '../src/accounts/registration.ts';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { type RunningProvider, startProvider } from './harness.ts';
+import { createTestStores, type TestStores } from '@usher/test-support';
 import { callbackUrl, createUser, createWebClient, discover, filmsResource, signIn } from './fixtures.ts';
 
 describe('OpenID Connect flows with openid-client as the relying party', () => {
@@ -221,7 +222,7 @@ describe('OpenID Connect flows with openid-client as the relying party', () => {
     const tvConfig = await discover(provider, tv.client_id);
     const device = await oidc.initiateDeviceAuthorization(tvConfig, { scope: 'openid email', resource: filmsResource });
     assert.match(device.user_code, /^[A-Z]{4}-[A-Z]{4}$/);
-    const { UserAgent, readForm } = await import('./user-agent.ts');
+    const { UserAgent, readForm } = await import('@usher/test-support');
     const agent = new UserAgent();
     // The user signs in on a phone first, then enters the code.
     await signIn(provider, config, user, {}, agent);
@@ -291,7 +292,7 @@ describe('OpenID Connect flows with openid-client as the relying party', () => {
     const { response } = await agent.follow(url.toString(), provider.url);
     const page = await response.text();
     assert.match(page, /Sign out\?/);
-    const { readForm } = await import('./user-agent.ts');
+    const { readForm } = await import('@usher/test-support');
     const form = readForm(page);
     const { url: landed } = await agent.submit(form.action, provider.url, { ...form.fields, logout: 'yes' });
     assert.equal(landed, 'http://127.0.0.1:9/signed-out?state=bye');
@@ -322,7 +323,7 @@ describe('OpenID Connect flows with openid-client as the relying party', () => {
     await knex.raw(
       'CREATE TRIGGER refuse_security_events BEFORE INSERT ON security_events FOR EACH ROW EXECUTE FUNCTION refuse_security_events()',
     );
-    const { readForm } = await import('./user-agent.ts');
+    const { readForm } = await import('@usher/test-support');
     const confirm = async () => {
       const url = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token! });
       const form = readForm(await (await agent.follow(url.toString(), provider.url)).response.text());

@@ -4,7 +4,8 @@ import * as oidc from 'openid-client';
 import { ConfigError } from '@usher/platform';
 import { loadProviderConfig } from '../src/config.ts';
 import { purgeExpiredPayloads } from '../src/oidc/adapter.ts';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { type RunningProvider, startProvider } from './harness.ts';
+import { createTestStores, type TestStores } from '@usher/test-support';
 import { createUser, createWebClient, discover, filmsResource, signIn } from './fixtures.ts';
 
 describe('operations: health, metrics, limits, secrets at rest, large tokens', () => {

@@ -3,12 +3,18 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
-import { startTcpRelay, type TcpRelay } from '@usher/test-support';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import {
+  createTestStores,
+  readForm,
+  startTcpRelay,
+  until,
+  UserAgent,
+  type TcpRelay,
+  type TestStores,
+} from '@usher/test-support';
+import { startProvider, type RunningProvider } from './harness.ts';
 import { machineToken } from './admin-fixtures.ts';
 import { callbackUrl, createUser, createWebClient, discover, filmsResource, signIn } from './fixtures.ts';
-import { readForm, UserAgent } from './user-agent.ts';
-import { until } from './wait-until.ts';
 
 /**
  * Outages of PostgreSQL and Redis, driven through TCP relays between the provider and the machine's

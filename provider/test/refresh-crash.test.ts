@@ -2,11 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as oidc from 'openid-client';
-import { startProviderProcess, type ProviderProcess } from '../../resource-servers/kit/test/provider-process.ts';
-import { signInWithCode } from './code-flow.ts';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import {
+  createTestStores,
+  signInWithCode,
+  startProviderProcess,
+  startTcpRelay,
+  type ProviderProcess,
+  type TcpRelay,
+  type TestStores,
+} from '@usher/test-support';
+import { startProvider, type RunningProvider } from './harness.ts';
 import { createUser, createWebClient, filmsResource } from './fixtures.ts';
-import { startTcpRelay, type TcpRelay } from './tcp-relay.ts';
 
 const chainCount = 24;
 const killCount = 5;
@@ -26,12 +32,13 @@ describe('refresh chains survive a provider killed mid-refresh', () => {
   // provider process kills the provider only, as under `npm start`.
   let host: RunningProvider;
   let relay: TcpRelay;
+  let relayUrl: string;
   let provider: ProviderProcess | undefined;
   let client: { client_id: string; client_secret?: string };
   let user: { email: string; password: string };
 
   // The default reuse interval (30 s): a client's retry reaches the replacement well within it.
-  const providerSettings = () => ({ ISSUER: relay.url, RATE_LIMIT_REFRESH_PER_MINUTE: '0' });
+  const providerSettings = () => ({ ISSUER: relayUrl, RATE_LIMIT_REFRESH_PER_MINUTE: '0' });
   const startReplacement = () => startProviderProcess(stores, providerSettings());
 
   /** Kills the provider where it stands and sends the relay, after a moment refusing, to `next`. */
@@ -39,7 +46,7 @@ describe('refresh chains survive a provider killed mid-refresh', () => {
     await provider?.kill();
     await sleep(Math.random() * 500);
     provider = next;
-    relay.target(Number(new URL(next.url).port));
+    relay.retarget({ host: '127.0.0.1', port: Number(new URL(next.url).port) });
   }
 
   before(async () => {
@@ -48,7 +55,9 @@ describe('refresh chains survive a provider killed mid-refresh', () => {
     await host.built.domain.resources.create(filmsResource, 'Films');
     client = await createWebClient(host);
     user = await createUser(host, { roles: ['subscriber'] });
-    relay = await startTcpRelay();
+    // Nothing listens on port 1: the relay refuses until the first provider is up.
+    relay = await startTcpRelay({ host: '127.0.0.1', port: 1 });
+    relayUrl = `http://127.0.0.1:${relay.port}`;
     await crashOver(await startReplacement());
   });
 
@@ -63,7 +72,7 @@ describe('refresh chains survive a provider killed mid-refresh', () => {
   async function refreshOnce(chain: Chain): Promise<void> {
     chain.inFlight = true;
     try {
-      const response = await fetch(`${relay.url}/token`, {
+      const response = await fetch(`${relayUrl}/token`, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
@@ -91,7 +100,7 @@ describe('refresh chains survive a provider killed mid-refresh', () => {
 
   test(`${chainCount} chains refreshing back to back, the provider SIGKILLed ${killCount} times: none signed out`, async () => {
     const config = await oidc.discovery(
-      new URL(relay.url),
+      new URL(relayUrl),
       client.client_id,
       client.client_secret,
       oidc.ClientSecretBasic(client.client_secret!),
@@ -99,7 +108,7 @@ describe('refresh chains survive a provider killed mid-refresh', () => {
     );
     const chains: Chain[] = [];
     for (let index = 0; index < chainCount; index += 1) {
-      const { tokens } = await signInWithCode(relay.url, config, user, { resource: filmsResource });
+      const { tokens } = await signInWithCode(relayUrl, config, user, { resource: filmsResource });
       chains.push({ token: tokens.refresh_token!, refreshes: 0, failures: 0, inFlight: false });
     }
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { createTestStores, type TestStores } from '@usher/test-support';
+import { startProvider, type RunningProvider } from './harness.ts';
 import { createUser, createWebClient, discover, filmsResource, signIn } from './fixtures.ts';
 
 interface TokenAnswer {

@@ -11,8 +11,8 @@ import { ConfigError, repositoryRoot } from '@usher/platform';
 import { loadProviderConfig } from '../src/config.ts';
 import { createUser, discover, filmsResource } from './fixtures.ts';
 import { GoogleStandIn, type GoogleAccount } from './google-stand-in.ts';
-import { launchChromium } from './chromium.ts';
-import { createTestStores, pastClaimsCache, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { createTestStores, launchChromium, pastClaimsCache, type TestStores } from '@usher/test-support';
+import { type RunningProvider, startProvider } from './harness.ts';
 import { UpstreamProxy } from './upstream-proxy.ts';
 
 const artifacts = path.join(repositoryRoot, 'test-artifacts', 'provider');

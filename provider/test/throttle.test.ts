@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import { openKeyValueStore, type KeyValueStore } from '@usher/platform';
 import { createThrottle } from '../src/security/throttle.ts';
 import { loadProviderConfig } from '../src/config.ts';
-import { storeMode } from './harness.ts';
+import { storeMode } from '@usher/test-support';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -1,1 +1,14 @@
+export { launchChromium } from './chromium.ts';
+export { callbackUrl, signInWithCode } from './code-flow.ts';
+export { pastClaimsCache, pastClaimsChangeLead, revocationDelayWithRedisMs } from './contract-timings.ts';
+export { freePort } from './free-port.ts';
+export { LogCapture } from './log-capture.ts';
+export { machineToken, registerMachineClient } from './machine-client.ts';
+export { startProviderProcess, type ProviderProcess, type ProviderProcessOptions } from './provider-process.ts';
+export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './service-process.ts';
 export { startTcpRelay, type RelayMode, type TcpRelay } from './tcp-relay.ts';
+export { inheritedEnvironment, storeMode, testDatabaseUrl, testRedisUrl } from './test-environment.ts';
+export { createTestStores, type TestStores } from './test-stores.ts';
+export { readForm, UserAgent } from './user-agent.ts';
+export { createUserAccount, registerWebClient, signInUser, signOutUser, type UserAccount } from './user-sign-in.ts';
+export { until } from './wait-until.ts';

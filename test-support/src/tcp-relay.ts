@@ -18,6 +18,11 @@ export interface TcpRelay {
   /** `url` with its host and port replaced by the relay's (`postgres://…`, `redis://…`). */
   urlFor(url: string): string;
   set(mode: RelayMode): Promise<void>;
+  /**
+   * Sends new connections to another target; open ones stay where they are. In front of a process
+   * that is restarted on another port, the relay keeps one address, as a load balancer does.
+   */
+  retarget(target: { host: string; port: number }): void;
   /** Destroys every open connection, both sides (the service sees its connections drop). */
   cut(): void;
   close(): Promise<void>;
@@ -32,7 +37,8 @@ interface Pair {
  * A TCP relay between a service and a store, for fault tests: outages are driven here, never by
  * stopping the machine's shared PostgreSQL or Redis.
  */
-export async function startTcpRelay(target: { host: string; port: number }): Promise<TcpRelay> {
+export async function startTcpRelay(initialTarget: { host: string; port: number }): Promise<TcpRelay> {
+  let target = initialTarget;
   const pairs = new Set<Pair>();
   let mode: RelayMode = 'pass';
   let server: Server;
@@ -93,6 +99,9 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
     },
     get mode() {
       return mode;
+    },
+    retarget(next) {
+      target = next;
     },
     urlFor(url: string) {
       const relayed = new URL(url);

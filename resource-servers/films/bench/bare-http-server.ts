@@ -4,7 +4,7 @@
  * Node server on this machine can reach for that answer. Prints {port} when listening.
  */
 import { createServer } from 'node:http';
-import { announceReady } from '../../../provider/bench/bench-child.ts';
+import { announceReady } from '@usher/test-support/bench';
 
 const body = Buffer.from(process.argv[2] ?? '{}');
 const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(body.length) };

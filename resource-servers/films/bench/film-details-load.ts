@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { measureCpu } from '../../../provider/bench/cpu-meter.ts';
+import { measureCpu } from '@usher/test-support/bench';
 
 export interface DetailsTarget {
   port: number;

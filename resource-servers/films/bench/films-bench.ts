@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { startChild, type BenchChild } from '../../../provider/bench/bench-child.ts';
-import type { BenchContext } from '../../../provider/bench/bench-context.ts';
-import type { Teardown } from '../../../provider/bench/teardown.ts';
-import { createThrowawayDatabase } from '../../../provider/bench/throwaway-database.ts';
-import { machineToken, registerMachineClient, type ProviderProcess } from '../../kit/test/provider-process.ts';
+import {
+  type BenchChild,
+  type BenchContext,
+  createThrowawayDatabase,
+  startChild,
+  type Teardown,
+} from '@usher/test-support/bench';
+import { machineToken, type ProviderProcess, registerMachineClient } from '@usher/test-support';
 import { filmsSettings } from '../src/config.ts';
 import { startBenchProvider } from './bench-provider.ts';
 import { IntrospectionVerifier } from './introspection-verifier.ts';
@@ -66,12 +69,8 @@ function filmsEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
   return { ...inherited, NODE_ENV: 'production', LOG_LEVEL: 'info', ...settings };
 }
 
-/** startChild runs scripts relative to provider/bench. */
-const childScript = (name: string) =>
-  path.relative(
-    path.join(import.meta.dirname, '..', '..', '..', 'provider', 'bench'),
-    path.join(import.meta.dirname, name),
-  );
+/** A script beside this one, as startChild takes it. */
+const childScript = (name: string) => path.join(import.meta.dirname, name);
 
 async function stateDir(teardown: Teardown): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'usher-films-bench-'));

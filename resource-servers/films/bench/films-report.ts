@@ -1,4 +1,4 @@
-import { percent, perSecond, times, type ReportRow } from '../../../provider/bench/report-table.ts';
+import { percent, perSecond, type ReportRow, times } from '@usher/test-support/bench';
 import type { DetailsRun } from './film-details-load.ts';
 import type { FilmsResults } from './films-bench.ts';
 

@@ -15,7 +15,7 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { ProviderKeys } from '@usher/kit';
 import { createLogger, openKeyValueStore } from '@usher/platform';
-import { announceReady } from '../../../provider/bench/bench-child.ts';
+import { announceReady } from '@usher/test-support/bench';
 import { buildApp, type AppDeps } from '../src/app.ts';
 import { publicRatingLimit } from '../src/catalogue/subscription-rule.ts';
 import { loadFilmsConfig } from '../src/config.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestStores, type TestStores } from '../../../provider/test/harness.ts';
+import { createTestStores, type TestStores } from '@usher/test-support';
 import { cataloguePaths } from '../src/http/catalogue-routes.ts';
 import { openApiDocument } from '../src/http/api-docs.ts';
 import { userContentOperations } from '../src/http/ugc-routes.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ProviderKeys } from '@usher/kit';
 import { createLogger, openKeyValueStore, repositoryRoot, type Database, type KeyValueStore } from '@usher/platform';
-import { LogCapture, type TestStores } from '../../../provider/test/harness.ts';
+import { LogCapture, type TestStores } from '@usher/test-support';
 import { buildApp, type FilmsApp } from '../src/app.ts';
 import { loadFilmsConfig, type FilmsConfig } from '../src/config.ts';
 import { openFilmsDatabase } from '../src/data/films-database.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '@usher/platform';
-import { createTestStores, storeMode, type TestStores } from '../../../provider/test/harness.ts';
+import { createTestStores, storeMode, type TestStores } from '@usher/test-support';
 import { demoCatalogue, demoFilmCount } from '../src/seed/demo-catalogue.ts';
 import { seedIfEmpty } from '../src/seed/seed-catalogue.ts';
 import { fixtureFilms, genres, ids, persons } from './fixture-catalogue.ts';

@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { startTcpRelay, type TcpRelay } from '@usher/test-support';
-import { createTestStores, type TestStores } from '../../../provider/test/harness.ts';
+import { createTestStores, startTcpRelay, type TcpRelay, type TestStores } from '@usher/test-support';
 import { fixtureFilms, ids } from './fixture-catalogue.ts';
 import { startFilms, type RunningFilms } from './films-harness.ts';
 

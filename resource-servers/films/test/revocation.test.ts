@@ -4,16 +4,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createTestStores, storeMode, type TestStores, pastClaimsChangeLead } from '../../../provider/test/harness.ts';
 import {
+  createTestStores,
   machineToken,
-  registerMachineClient,
-  startProviderProcess,
+  pastClaimsChangeLead,
   type ProviderProcess,
-} from '../../kit/test/provider-process.ts';
+  registerMachineClient,
+  revocationDelayWithRedisMs,
+  startProviderProcess,
+  storeMode,
+  type TestStores,
+  until,
+} from '@usher/test-support';
 import { fixtureFilms, ids } from './fixture-catalogue.ts';
 import { startFilms, type RunningFilms } from './films-harness.ts';
-import { until } from '../../../provider/test/wait-until.ts';
 
 const resource = 'http://films.revocation.test';
 const receiverSecret = randomBytes(24).toString('base64url');
@@ -22,7 +26,7 @@ const receiverSecret = randomBytes(24).toString('base64url');
  * by pub/sub (on the provider's prefix, as under `npm start`). Without, it polls every 300 ms.
  */
 const pollMs = storeMode === 'real' ? 60_000 : 300;
-const bound = storeMode === 'real' ? 1000 : pollMs + 1500;
+const bound = storeMode === 'real' ? revocationDelayWithRedisMs : pollMs + 1500;
 
 /**
  * Films follows the revocation feed as `npm start` wires it: the provider registers the receiver

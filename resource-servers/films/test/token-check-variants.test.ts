@@ -3,13 +3,15 @@ import type { Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { outcomeCodes } from '@usher/kit';
 import { createLogger } from '@usher/platform';
-import { createTestStores, type TestStores, pastClaimsChangeLead } from '../../../provider/test/harness.ts';
 import {
+  createTestStores,
   machineToken,
+  pastClaimsChangeLead,
+  type ProviderProcess,
   registerMachineClient,
   startProviderProcess,
-  type ProviderProcess,
-} from '../../kit/test/provider-process.ts';
+  type TestStores,
+} from '@usher/test-support';
 import { IntrospectionVerifier } from '../bench/introspection-verifier.ts';
 import { noCheckVerifier } from '../bench/no-check-verifier.ts';
 import { buildApp, type FilmsApp } from '../src/app.ts';

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestStores, type TestStores } from '../../../provider/test/harness.ts';
 import {
+  createTestStores,
   machineToken,
+  type ProviderProcess,
   registerMachineClient,
   startProviderProcess,
-  type ProviderProcess,
-} from '../../kit/test/provider-process.ts';
+  type TestStores,
+} from '@usher/test-support';
 import { openApiDocument } from '../src/http/api-docs.ts';
 import { cataloguePaths } from '../src/http/catalogue-routes.ts';
 import { userContentOperations } from '../src/http/ugc-routes.ts';

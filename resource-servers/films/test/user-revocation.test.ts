@@ -7,23 +7,25 @@ import { after, before, describe, test } from 'node:test';
 import { RevocationList, type Subject } from '@usher/kit';
 import { decodeJwt } from 'jose';
 import type * as oidc from 'openid-client';
-import { createTestStores, pastClaimsChangeLead, storeMode, type TestStores } from '../../../provider/test/harness.ts';
 import {
-  machineToken,
-  registerMachineClient,
-  startProviderProcess,
-  type ProviderProcess,
-} from '../../kit/test/provider-process.ts';
-import {
+  createTestStores,
   createUserAccount,
+  machineToken,
+  pastClaimsChangeLead,
+  type ProviderProcess,
+  registerMachineClient,
   registerWebClient,
+  revocationDelayWithRedisMs,
   signInUser,
   signOutUser,
+  startProviderProcess,
+  storeMode,
+  type TestStores,
+  until,
   type UserAccount,
-} from '../../kit/test/user-sign-in.ts';
+} from '@usher/test-support';
 import { fixtureFilms, ids } from './fixture-catalogue.ts';
 import { startFilms, type RunningFilms } from './films-harness.ts';
-import { until } from '../../../provider/test/wait-until.ts';
 
 const resource = 'http://films.user-revocation.test';
 const receiverSecret = randomBytes(24).toString('base64url');
@@ -32,7 +34,7 @@ const receiverSecret = randomBytes(24).toString('base64url');
  * pub/sub (on the provider's prefix, as under `npm start`), within a second. Without, by the poll.
  */
 const pollMs = storeMode === 'real' ? 60_000 : 300;
-const bound = storeMode === 'real' ? 1000 : pollMs + 1500;
+const bound = storeMode === 'real' ? revocationDelayWithRedisMs : pollMs + 1500;
 const film = `/api/v1/films/${ids.comedyNight}`;
 
 const eventType = {

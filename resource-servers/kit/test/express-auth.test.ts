@@ -7,9 +7,16 @@ import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { acceptRequestId, createLogger, runWithRequestId } from '@usher/platform';
-import { createTestStores, LogCapture, type TestStores } from '../../../provider/test/harness.ts';
+import {
+  createTestStores,
+  LogCapture,
+  machineToken,
+  type ProviderProcess,
+  registerMachineClient,
+  startProviderProcess,
+  type TestStores,
+} from '@usher/test-support';
 import { authenticate, can, ProviderKeys, requirePermission, TokenVerifier } from '../src/index.ts';
-import { machineToken, registerMachineClient, startProviderProcess, type ProviderProcess } from './provider-process.ts';
 
 const resource = 'http://films.kit.test';
 

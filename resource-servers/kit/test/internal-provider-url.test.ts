@@ -4,9 +4,16 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createTestStores, type TestStores, pastClaimsChangeLead } from '../../../provider/test/harness.ts';
+import {
+  createTestStores,
+  machineToken,
+  pastClaimsChangeLead,
+  type ProviderProcess,
+  registerMachineClient,
+  startProviderProcess,
+  type TestStores,
+} from '@usher/test-support';
 import { outcomeCodes, ProviderKeys, RevocationList, SecurityEventReceiver, TokenVerifier } from '../src/index.ts';
-import { machineToken, registerMachineClient, startProviderProcess, type ProviderProcess } from './provider-process.ts';
 
 const resource = 'http://films.internal-url.test';
 /** What tokens carry as `iss`; `.invalid` never resolves (RFC 6761), so nothing reaches the provider here. */

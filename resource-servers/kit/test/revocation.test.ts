@@ -5,10 +5,19 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openKeyValueStore, type KeyValueStore } from '@usher/platform';
 import { decodeJwt } from 'jose';
-import { createTestStores, storeMode, type TestStores, pastClaimsChangeLead } from '../../../provider/test/harness.ts';
+import {
+  createTestStores,
+  machineToken,
+  pastClaimsChangeLead,
+  type ProviderProcess,
+  registerMachineClient,
+  revocationDelayWithRedisMs,
+  startProviderProcess,
+  storeMode,
+  type TestStores,
+  until,
+} from '@usher/test-support';
 import { outcomeCodes, ProviderKeys, RevocationList, SecurityEventReceiver, TokenVerifier } from '../src/index.ts';
-import { machineToken, registerMachineClient, startProviderProcess, type ProviderProcess } from './provider-process.ts';
-import { until } from '../../../provider/test/wait-until.ts';
 
 const resource = 'http://films.revocation.test';
 const pollIntervalMs = 1000;
@@ -17,7 +26,7 @@ const pollSlackMs = 1000;
 /** The pub/sub-only receiver polls once at start, then not again within any test. */
 const idlePollMs = 60_000;
 /** CONTRACTS.md 2: applied within 1 s when Redis is configured. */
-const pubSubBoundMs = 1000;
+const pubSubBoundMs = revocationDelayWithRedisMs;
 /** Not the default: the feed's retention must follow the configured lifetime. */
 const accessTokenTtl = 600;
 

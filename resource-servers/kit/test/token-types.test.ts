@@ -6,10 +6,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { createTestStores, type TestStores } from '../../../provider/test/harness.ts';
+import {
+  createTestStores,
+  createUserAccount,
+  machineToken,
+  type ProviderProcess,
+  registerMachineClient,
+  registerWebClient,
+  signInUser,
+  startProviderProcess,
+  type TestStores,
+} from '@usher/test-support';
 import { outcomeCodes, ProviderKeys, TokenVerifier, type Outcome } from '../src/index.ts';
-import { machineToken, registerMachineClient, startProviderProcess, type ProviderProcess } from './provider-process.ts';
-import { createUserAccount, registerWebClient, signInUser } from './user-sign-in.ts';
 
 const resource = 'http://films.kit.test';
 

@@ -5,9 +5,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { createTestStores, type TestStores } from '../../../provider/test/harness.ts';
+import {
+  createTestStores,
+  machineToken,
+  type ProviderProcess,
+  registerMachineClient,
+  startProviderProcess,
+  type TestStores,
+} from '@usher/test-support';
 import { outcomeCodes, ProviderKeys, TokenVerifier, type Outcome } from '../src/index.ts';
-import { machineToken, registerMachineClient, startProviderProcess, type ProviderProcess } from './provider-process.ts';
 
 const resource = 'http://films.kit.test';
 

@@ -1,10 +1,10 @@
 import { chromium, type Browser } from 'playwright-core';
+import { chromiumPath } from './test-environment.ts';
 
 /**
  * Debian's Chromium (never a browser a tool downloads), with the flags a closed network needs.
  * CHROMIUM_PATH points elsewhere on other systems.
  */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const chromiumFlags = [
   '--no-sandbox',
   '--disable-gpu',
@@ -15,6 +15,7 @@ const chromiumFlags = [
   '--disable-sync',
 ];
 
+/** A headless Chromium for the browser tests (the provider's sign-in pages, the admin UI). */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath, args: chromiumFlags, headless: true });
 }

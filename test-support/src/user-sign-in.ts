@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
-import { callbackUrl, signInWithCode } from '../../../provider/test/code-flow.ts';
-import { readForm } from '../../../provider/test/user-agent.ts';
+import { callbackUrl, signInWithCode } from './code-flow.ts';
 import type { ProviderProcess } from './provider-process.ts';
+import { readForm } from './user-agent.ts';
 
 /**
  * Users as resource servers meet them: accounts made with the provider's CLI, signed in through the
  * provider's real sign-in page over HTTP (authorization code with PKCE), signed out through its
  * RP-initiated logout. Nothing here imports provider source.
  */
-export { callbackUrl };
 const signedOutUrl = 'http://127.0.0.1:9/signed-out';
 
 export interface UserAccount {

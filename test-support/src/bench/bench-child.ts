@@ -15,7 +15,7 @@ export interface BenchChild<T> {
 }
 
 export interface ChildOptions<T> {
-  /** Script in provider/bench, run with tsx. */
+  /** The child's script, run with tsx: a path relative to the repository root, or an absolute one. */
   script: string;
   args?: string[];
   env: NodeJS.ProcessEnv;
@@ -37,7 +37,8 @@ function exited(child: ChildProcess): Promise<void> {
  * The child is registered with `teardown`, so it is killed even when the bench fails.
  */
 export async function startChild<T>(teardown: Teardown, options: ChildOptions<T>): Promise<BenchChild<T>> {
-  const script = path.join(import.meta.dirname, options.script);
+  const script = path.resolve(repositoryRoot, options.script);
+  const name = path.relative(repositoryRoot, script);
   const profile = options.cpuProfileDir
     ? (mkdirSync(options.cpuProfileDir, { recursive: true }), ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`])
     : [];
@@ -47,7 +48,7 @@ export async function startChild<T>(teardown: Teardown, options: ChildOptions<T>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid!;
-  const stop = teardown.defer(`${options.script} (pid ${pid})`, async () => {
+  const stop = teardown.defer(`${name} (pid ${pid})`, async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -81,7 +82,7 @@ export async function startChild<T>(teardown: Teardown, options: ChildOptions<T>
   } catch (error) {
     await stop();
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`${options.script} ${reason}${stderr ? `:\n${stderr.trim()}` : ''}`, { cause: error });
+    throw new Error(`${name} ${reason}${stderr ? `:\n${stderr.trim()}` : ''}`, { cause: error });
   }
 }
 
