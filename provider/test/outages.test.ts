@@ -150,7 +150,7 @@ describe('outages: quick answers, 503 for a store that is down, never a 500', ()
   }
 
   test('Redis refused: /readyz 503 at once, sign-in 503 at once, refresh and client tokens still issued', async () => {
-    await redisOutage('refuse', 500);
+    await redisOutage('refuse', 1000);
   });
 
   test('Redis silent: the same, within the Redis command timeout', async () => {

@@ -63,7 +63,8 @@ describe('films during outages', () => {
           const { response, body, ms } = await timedGet(`/api/v1/films/${id}`);
           assert.equal(response.status, 200, body);
           assert.equal(response.headers.get('x-cache'), 'MISS');
-          assert.ok(ms < 1000, `film details after ${ms} ms`);
+          // The Redis command timeout (500 ms) plus room for a loaded machine; before the fix, the whole outage.
+          assert.ok(ms < (mode === 'refuse' ? 1000 : 1500), `film details after ${ms} ms`);
         }
         const ready = await timedGet('/readyz');
         assert.equal(ready.response.status, 503);
