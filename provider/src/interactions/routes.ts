@@ -115,7 +115,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       return showSignIn(ctx, { email, error: 'This account is blocked. Contact support.', status: 403 });
     }
     logger.info({ sub: verdict.user.id }, 'signed in with password');
-    if (throttle.devicesCount) devices.issue(ctx, verdict.user.id);
+    if (throttle.deviceBudgets) devices.issue(ctx, verdict.user.id);
     await finish(ctx, { login: { accountId: verdict.user.id, amr: ['pwd'], remember: true } }, false);
   });
 
@@ -185,7 +185,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
           result: 'success',
         });
         metrics.signIns.inc({ method: 'password', result: 'success' });
-        if (throttle.devicesCount) devices.issue(ctx, user.id);
+        if (throttle.deviceBudgets) devices.issue(ctx, user.id);
         await finish(ctx, { login: { accountId: user.id, amr: ['pwd'], remember: true } }, false);
       } catch (error) {
         if (error instanceof RegistrationRejected)

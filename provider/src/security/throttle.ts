@@ -70,7 +70,7 @@ export function createThrottle(config: ProviderConfig, store: KeyValueStore) {
 
   return {
     /** Whether device cookies change anything (their budget is on). */
-    devicesCount: failuresByDevice !== null,
+    deviceBudgets: failuresByDevice !== null,
 
     /**
      * Before checking a password: is this account or IP locked out, and how long to wait first.
