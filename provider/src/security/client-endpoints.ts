@@ -99,31 +99,25 @@ export function guardClientEndpoints(options: {
     return parseFormText(raw);
   }
 
+  /** 429 with the OAuth error and how long to wait. */
+  function refuse(res: ServerResponse, error: string, description: string, retryAfterSeconds: number) {
+    oauthError(res, 429, { error, error_description: description }, { 'Retry-After': String(retryAfterSeconds) });
+  }
+
   async function guarded(req: IncomingMessage, res: ServerResponse, form: Form) {
     const ip = clientIp(req, trustProxy) || 'unknown';
     if (/^\/token\/?(?:\?|$)/.test(req.url ?? '') && form.grant_type === 'refresh_token') {
       const verdict = await throttle.refresh(ip);
       if (!verdict.allowed) {
-        oauthError(
-          res,
-          429,
-          { error: 'slow_down', error_description: 'too many refresh requests, retry later' },
-          { 'Retry-After': String(verdict.retryAfterSeconds) },
-        );
-        return;
+        return refuse(res, 'slow_down', 'too many refresh requests, retry later', verdict.retryAfterSeconds);
       }
     }
     const clientId = presentedClientId(req, form);
     const verdict = await throttle.beforeClientAuth(clientId, ip);
     if (!verdict.allowed) {
       if (!isForm(req)) res.shouldKeepAlive = false; // its body was left unread
-      oauthError(
-        res,
-        429,
-        { error: 'invalid_client', error_description: 'too many failed client authentications, retry later' },
-        { 'Retry-After': String(verdict.retryAfterSeconds) },
-      );
-      return;
+      const description = 'too many failed client authentications, retry later';
+      return refuse(res, 'invalid_client', description, verdict.retryAfterSeconds);
     }
     await protocol(req, res);
     if (res.statusCode === 401) await throttle.clientAuthFailed(clientId, ip);
