@@ -14,7 +14,9 @@ import { healthRoutes } from './ops/health-routes.ts';
 import { createFrontDoor, type RequestHandler } from './ops/front-door.ts';
 import { callerAddress } from './ops/caller-address.ts';
 import { createCookieSigner } from './security/cookie-signer.ts';
-import { limitRefreshGrants } from './security/refresh-grant-limit.ts';
+import { guardClientEndpoints, isClientEndpoint } from './security/client-endpoints.ts';
+import { createDeviceCookies } from './security/device-cookie.ts';
+import { pinToIssuerOrigin } from './security/issuer-origin.ts';
 import { createThrottle, type Throttle } from './security/throttle.ts';
 import { problemResponses } from './ops/problem-responses.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
@@ -135,6 +137,7 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
   const stylesheet = await readFile(new URL('./interactions/views/usher.css', import.meta.url), 'utf8');
 
   const app = new Koa({ proxy: config.TRUST_PROXY });
+  pinToIssuerOrigin(app, config.issuer);
   // Keygrip's interface, signing as Keygrip does; Koa's types only know arrays of secrets.
   app.keys = createCookieSigner(secrets) as unknown as string[];
   app.on('error', () => {}); // logged by problemResponses or oidc-provider's own events
@@ -144,6 +147,7 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
     domain,
     csrf,
     throttle,
+    devices: createDeviceCookies(https),
     metrics,
     logger,
     upstreamButtons: social.buttons,
@@ -163,6 +167,7 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
     const current = holder.current;
     let handle = callbacks.get(current);
     if (!handle) {
+      pinToIssuerOrigin(current, config.issuer);
       handle = current.callback();
       callbacks.set(current, handle);
     }
@@ -200,14 +205,18 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
     return deviceFormNeedsSession(ctx, () => handOff(ctx));
   });
 
-  const token = limitRefreshGrants(throttle, config.TRUST_PROXY, provider);
+  const clientEndpoints = guardClientEndpoints({
+    throttle,
+    trustProxy: config.TRUST_PROXY,
+    logger,
+    protocol: provider,
+  });
   const handler = createFrontDoor({
     logger,
     metrics,
     https,
     ours: app.callback(),
-    protocol: (req, res) =>
-      req.method === 'POST' && /^\/token\/?(\?|$)/.test(req.url ?? '') ? token(req, res) : provider(req, res),
+    protocol: (req, res) => (isClientEndpoint(req) ? clientEndpoints(req, res) : provider(req, res)),
     // Our pages, operations and feed, and the device form (whose session we check first).
     isOurs: (method, path) =>
       path.startsWith('/interaction/') ||

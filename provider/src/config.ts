@@ -74,6 +74,20 @@ export const providerSettings = z.object({
   RATE_LIMIT_REGISTRATIONS_PER_IP: z.coerce.number().int().min(0).default(20),
   /** Password changes per account per hour. */
   RATE_LIMIT_PASSWORD_CHANGES_PER_ACCOUNT: z.coerce.number().int().min(0).default(10),
+  /**
+   * Failed sign-ins per device cookie (15 minutes). A browser that signed in to an account before
+   * keeps this budget of its own, so failures from elsewhere cannot lock its owner out; 0 turns
+   * device cookies off (every browser then shares the account's budget).
+   */
+  RATE_LIMIT_SIGNIN_FAILURES_PER_DEVICE: z.coerce.number().int().min(0).default(10),
+  /** Changes of their own email a signed-in user may attempt per hour (taken or not). */
+  RATE_LIMIT_EMAIL_CHANGES_PER_ACCOUNT: z.coerce.number().int().min(0).default(5),
+  /**
+   * Failed client authentications (token, introspection, revocation, PAR and device endpoints) per
+   * client id (15 minutes) and per IP (1 hour) before further attempts are refused with 429.
+   */
+  RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_CLIENT: z.coerce.number().int().min(0).default(20),
+  RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_IP: z.coerce.number().int().min(0).default(100),
   /** Trust X-Forwarded-* headers (behind a reverse proxy). */
   TRUST_PROXY: env.boolean(false),
   /**

@@ -107,6 +107,47 @@ describe(`rate limits (${storeMode === 'real' ? 'Redis' : 'in-process'})`, () =>
     }
   });
 
+  test('a device cookie spends its own budget: the account’s lockout does not reach it, nor its own the account', async () => {
+    const throttle = createThrottle(
+      loadProviderConfig({ RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '3', RATE_LIMIT_SIGNIN_FAILURES_PER_DEVICE: '2' }),
+      open(),
+    );
+    for (let i = 0; i < 3; i += 1) await throttle.signInFailed('owner@example.com', `10.5.5.${i}`);
+    assert.equal((await throttle.beforeSignIn('owner@example.com', '10.5.5.9')).allowed, false);
+    assert.equal((await throttle.beforeSignIn('owner@example.com', '10.5.5.9', 'owner:laptop')).allowed, true);
+    await throttle.signInFailed('owner@example.com', '10.5.5.9', 'owner:laptop');
+    await throttle.signInFailed('owner@example.com', '10.5.5.9', 'owner:laptop');
+    assert.equal((await throttle.beforeSignIn('owner@example.com', '10.5.5.9', 'owner:laptop')).allowed, false);
+    assert.equal((await throttle.beforeSignIn('owner@example.com', '10.5.5.9', 'owner:phone')).allowed, true);
+    // With device budgets off, a device is any browser.
+    const off = createThrottle(
+      loadProviderConfig({ RATE_LIMIT_SIGNIN_FAILURES_PER_ACCOUNT: '1', RATE_LIMIT_SIGNIN_FAILURES_PER_DEVICE: '0' }),
+      open(),
+    );
+    await off.signInFailed('owner@example.com', '10.5.5.1', 'owner:laptop');
+    assert.equal((await off.beforeSignIn('owner@example.com', '10.5.5.1', 'owner:laptop')).allowed, false);
+  });
+
+  test('failed client authentication: per client id and per IP, long ids hashed to one key', async () => {
+    const throttle = createThrottle(
+      loadProviderConfig({
+        RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_CLIENT: '2',
+        RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_IP: '3',
+      }),
+      open(),
+    );
+    const long = 'x'.repeat(5000);
+    await throttle.clientAuthFailed(long, '10.6.6.1');
+    await throttle.clientAuthFailed(long, '10.6.6.2');
+    assert.equal((await throttle.beforeClientAuth(long, '10.6.6.3')).allowed, false);
+    assert.equal((await throttle.beforeClientAuth('other', '10.6.6.1')).allowed, true);
+    await throttle.clientAuthFailed(null, '10.6.6.1');
+    await throttle.clientAuthFailed('another', '10.6.6.1');
+    const locked = await throttle.beforeClientAuth('other', '10.6.6.1');
+    assert.equal(locked.allowed, false);
+    assert.ok(locked.retryAfterSeconds > 15 * 60 && locked.retryAfterSeconds <= 60 * 60);
+  });
+
   test('a limit of 0 is off', async () => {
     const throttle = createThrottle(loadProviderConfig({ RATE_LIMIT_REGISTRATIONS_PER_IP: '0' }), open());
     for (let i = 0; i < 30; i += 1) assert.equal((await throttle.registration('10.3.3.3')).allowed, true);

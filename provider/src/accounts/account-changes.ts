@@ -64,47 +64,71 @@ export function accountChanges({ domain, feed, actor }: ChangeContext) {
     }
   }
 
+  /** The profile update itself, in one transaction with its audit record. */
+  const storeProfile = (userId: string, changes: ProfileChanges) =>
+    feed.withEvents(async (trx) => {
+      const before = await requireUser(userId, trx);
+      const update: Record<string, unknown> = {};
+      const email = changes.email?.trim();
+      if (email && email !== before.email) {
+        const problem = registrationProblems({ email, password: 'x'.repeat(64) }).email;
+        if (problem) throw new RegistrationRejected({ email: problem });
+        update.email = normalizeEmail(email);
+        // A new address is unproven.
+        if (email.toLowerCase() !== before.email.toLowerCase()) update.email_verified = false;
+      }
+      for (const field of ['first_name', 'last_name'] as const) {
+        const value = changes[field]?.trim();
+        if (value) update[field] = value;
+      }
+      if (!Object.keys(update).length) return before;
+      let after: UserRow;
+      try {
+        [after] = (await trx('users')
+          .where({ id: userId })
+          .update({ ...update, updated_at: trx.fn.now() })
+          .returning('*')) as UserRow[] as [UserRow];
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new EmailTaken(email ?? '');
+        throw error;
+      }
+      await domain.audit.record(
+        {
+          actor,
+          action: 'user.updated',
+          targetType: 'user',
+          target: userId,
+          data: { before: profile(before), after: profile(after) },
+        },
+        trx,
+      );
+      return after;
+    });
+
+  /** Recorded outside the refused change's transaction, which rolled back. */
+  const recordTakenEmail = (userId: string, email: string | null) =>
+    domain.audit.record({
+      actor,
+      action: 'user.email_change_refused',
+      targetType: 'user',
+      target: userId,
+      data: { email, reason: 'taken' },
+    });
+
   return {
-    /** Email and names; empty values are ignored (CONTRACTS.md 1.4). */
-    updateProfile: (userId: string, changes: ProfileChanges) =>
-      feed.withEvents(async (trx) => {
-        const before = await requireUser(userId, trx);
-        const update: Record<string, unknown> = {};
-        const email = changes.email?.trim();
-        if (email && email !== before.email) {
-          const problem = registrationProblems({ email, password: 'x'.repeat(64) }).email;
-          if (problem) throw new RegistrationRejected({ email: problem });
-          update.email = normalizeEmail(email);
-          // A new address is unproven.
-          if (email.toLowerCase() !== before.email.toLowerCase()) update.email_verified = false;
-        }
-        for (const field of ['first_name', 'last_name'] as const) {
-          const value = changes[field]?.trim();
-          if (value) update[field] = value;
-        }
-        if (!Object.keys(update).length) return before;
-        let after: UserRow;
-        try {
-          [after] = (await trx('users')
-            .where({ id: userId })
-            .update({ ...update, updated_at: trx.fn.now() })
-            .returning('*')) as UserRow[] as [UserRow];
-        } catch (error) {
-          if (isUniqueViolation(error)) throw new EmailTaken(email ?? '');
-          throw error;
-        }
-        await domain.audit.record(
-          {
-            actor,
-            action: 'user.updated',
-            targetType: 'user',
-            target: userId,
-            data: { before: profile(before), after: profile(after) },
-          },
-          trx,
-        );
-        return after;
-      }),
+    /**
+     * Email and names; empty values are ignored (CONTRACTS.md 1.4). A change to an address another
+     * account has is refused (409 by contract) and audited after the rollback: each one tells the
+     * caller that the address has an account, so administrators can see who probes.
+     */
+    async updateProfile(userId: string, changes: ProfileChanges): Promise<UserRow> {
+      try {
+        return await storeProfile(userId, changes);
+      } catch (error) {
+        if (error instanceof EmailTaken) await recordTakenEmail(userId, changes.email?.trim() ?? null);
+        throw error;
+      }
+    },
 
     /**
      * The user's own change: proves the old password; signs out every other session (`keep` is the

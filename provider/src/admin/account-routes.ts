@@ -8,7 +8,7 @@ import { callerOf } from './admin-auth.ts';
 import { apiBase, changeContextOf, jsonBody, type AdminDeps } from './admin-deps.ts';
 import { identityView, loginView, userDetailsView, userView } from './api-views.ts';
 import { parseBody, UnknownReference } from './request-validation.ts';
-import { passwordChange, profileUpdate, sessionList } from './users-routes.ts';
+import { limitOwnEmailChange, passwordChange, profileUpdate, sessionList } from './users-routes.ts';
 
 /** Self-service for any signed-in user: `/users/me` and what hangs off it. */
 export function accountRoutes(deps: AdminDeps): Router {
@@ -38,7 +38,9 @@ export function accountRoutes(deps: AdminDeps): Router {
 
   router.patch('/users/me', ...signedIn, jsonBody, async (ctx) => {
     const user = await me(ctx);
-    await changes(ctx).updateProfile(user.id, parseBody(ctx, profileUpdate));
+    const input = parseBody(ctx, profileUpdate);
+    await limitOwnEmailChange(deps, ctx, user, input.email);
+    await changes(ctx).updateProfile(user.id, input);
     ctx.body = await meView(ctx);
   });
 

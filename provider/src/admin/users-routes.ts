@@ -5,6 +5,7 @@ import { accountChanges } from '../accounts/account-changes.ts';
 import { passwordMaxLength } from '../accounts/password-policy.ts';
 import { registerUser } from '../accounts/registration.ts';
 import { createUserDirectory } from '../accounts/user-directory.ts';
+import type { UserRow } from '../accounts/user-store.ts';
 import { createSessionStore } from '../oidc/session-store.ts';
 import { callerOf } from './admin-auth.ts';
 import { apiBase, changeContextOf, jsonBody, pathUser, type AdminDeps, type RouteContext } from './admin-deps.ts';
@@ -39,6 +40,22 @@ export const passwordChange = z.object({
 });
 
 const passwordSet = z.object({ new_password: z.string().max(passwordMaxLength) });
+
+/**
+ * A user changing their own email spends the per-account email-change budget, whether the address
+ * turns out taken or not: CONTRACTS.md fixes 409 for a taken address, so each try tells whether an
+ * address has an account, and only the number of tries can be bounded (refusals are audited too).
+ * Administrators are not counted: they can list every account anyway. A change of case is no probe.
+ */
+export async function limitOwnEmailChange(deps: AdminDeps, ctx: RouteContext, user: UserRow, email: unknown) {
+  if (callerOf(ctx).admin || typeof email !== 'string') return;
+  const wanted = email.trim().toLowerCase();
+  if (!wanted || wanted === user.email.toLowerCase()) return;
+  const verdict = await deps.throttle.emailChange(user.id);
+  if (!verdict.allowed) {
+    throw new TooManyRequests(verdict.retryAfterSeconds, 'Too many email changes, try again later');
+  }
+}
 
 /** Users: the directory, accounts, blocking, passwords, sign-in history and sessions (admin or *self*). */
 export function usersRoutes(deps: AdminDeps): Router {
@@ -87,7 +104,9 @@ export function usersRoutes(deps: AdminDeps): Router {
 
   router.patch('/users/:user_id', ...self, jsonBody, async (ctx) => {
     const user = await pathUser(deps, ctx);
-    ctx.body = userDetailsView(await changes(ctx).updateProfile(user.id, parseBody(ctx, profileUpdate)));
+    const input = parseBody(ctx, profileUpdate);
+    await limitOwnEmailChange(deps, ctx, user, input.email);
+    ctx.body = userDetailsView(await changes(ctx).updateProfile(user.id, input));
   });
 
   router.delete('/users/:user_id', ...admin, async (ctx) => {

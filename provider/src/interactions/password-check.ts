@@ -16,36 +16,45 @@ export const tooManyFailures = (retryAfterSeconds: number) => {
   return `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
 };
 
+export interface PasswordAttempt {
+  ip: string;
+  userAgent: string | null;
+  /** The device key of this browser's device cookie for the account, if it holds a valid one. */
+  device?: (accountId: string) => string | null;
+}
+
 /**
  * One password check for every form that asks for one (sign-in, proving an account before linking an
  * identity): the same throttle and progressive delay, the same constant-time miss, and one sign-in
- * log entry and metric per attempt.
+ * log entry and metric per attempt. The account is looked up first, so that a browser holding a
+ * device cookie of that account is throttled on its own budget.
  */
 export function createPasswordCheck(deps: { domain: Domain; throttle: Throttle; metrics: Metrics }) {
   const { domain, throttle, metrics } = deps;
   return async function checkPassword(
     email: string,
     password: string,
-    request: { ip: string; userAgent: string | null },
+    request: PasswordAttempt,
   ): Promise<PasswordVerdict> {
     const attempt = { email, ipAddress: request.ip, userAgent: request.userAgent, method: 'password' as const };
-    const verdict = await throttle.beforeSignIn(email, request.ip);
+    const user = await domain.users.findByEmail(email);
+    const device = user && request.device ? request.device(user.id) : null;
+    const verdict = await throttle.beforeSignIn(email, request.ip, device);
     if (!verdict.allowed) {
       await domain.signIns.record({ ...attempt, userId: null, result: 'rate_limited' });
       metrics.signIns.inc({ method: 'password', result: 'rate_limited' });
       return { result: 'rate_limited', retryAfterSeconds: verdict.retryAfterSeconds };
     }
     if (verdict.delayMs) await sleep(verdict.delayMs);
-    const user = await domain.users.findByEmail(email);
     const valid = await verifyPassword(user?.password_hash, password);
     const result = !valid || !user ? 'invalid_credentials' : user.blocked_at ? 'blocked' : 'success';
     await domain.signIns.record({ ...attempt, userId: user?.id ?? null, result });
     metrics.signIns.inc({ method: 'password', result });
     if (result === 'invalid_credentials') {
-      await throttle.signInFailed(email, request.ip);
+      await throttle.signInFailed(email, request.ip, device);
       return { result };
     }
-    if (result === 'success') await throttle.signInSucceeded(email);
+    if (result === 'success') await throttle.signInSucceeded(email, device);
     return { result, user: user! };
   };
 }

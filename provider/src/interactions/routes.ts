@@ -9,6 +9,7 @@ import type { Metrics } from '../ops/metrics.ts';
 import type { Csrf } from './csrf.ts';
 import { createInteractionSteps, interactionPaths, render, text } from './interaction-steps.ts';
 import { createPasswordCheck, tooManyFailures } from './password-check.ts';
+import type { DeviceCookies } from '../security/device-cookie.ts';
 import type { Throttle } from '../security/throttle.ts';
 import * as pages from './views/pages.ts';
 import type { UpstreamButton } from './views/pages.ts';
@@ -18,6 +19,8 @@ export interface InteractionDeps {
   domain: Domain;
   csrf: Csrf;
   throttle: Throttle;
+  /** Device cookies (OWASP): a browser that signed in before keeps its own failure budget. */
+  devices: DeviceCookies;
   metrics: Metrics;
   logger: Logger;
   /** The "Sign in with ..." buttons (upstream identity providers) of interaction `uid`. */
@@ -28,7 +31,7 @@ const badCredentials = 'Incorrect email or password.';
 
 /** The sign-in, registration and consent pages that oidc-provider sends users to. */
 export function interactionRoutes(deps: InteractionDeps): Router {
-  const { holder, domain, csrf, throttle, metrics, logger } = deps;
+  const { holder, domain, csrf, throttle, devices, metrics, logger } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
   const steps = createInteractionSteps({ holder, csrf, upstreamButtons: deps.upstreamButtons ?? (() => []) });
   const { state, loadInteraction, parseForm, collectForm, requireCsrf, requirePrompt, finish, showSignIn } = steps;
@@ -96,7 +99,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (!email || !password) {
       return showSignIn(ctx, { email, error: 'Enter your email and password.', status: 400 });
     }
-    const verdict = await checkPassword(email, password, { ip: ctx.ip, userAgent: ctx.get('user-agent') || null });
+    const verdict = await checkPassword(email, password, {
+      ip: ctx.ip,
+      userAgent: ctx.get('user-agent') || null,
+      device: (accountId) => devices.read(ctx, accountId),
+    });
     if (verdict.result === 'rate_limited') {
       ctx.set('Retry-After', String(verdict.retryAfterSeconds));
       return showSignIn(ctx, { email, error: tooManyFailures(verdict.retryAfterSeconds), status: 429 });
@@ -108,6 +115,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       return showSignIn(ctx, { email, error: 'This account is blocked. Contact support.', status: 403 });
     }
     logger.info({ sub: verdict.user.id }, 'signed in with password');
+    if (throttle.deviceBudgets) devices.issue(ctx, verdict.user.id);
     await finish(ctx, { login: { accountId: verdict.user.id, amr: ['pwd'], remember: true } }, false);
   });
 
@@ -177,6 +185,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
           result: 'success',
         });
         metrics.signIns.inc({ method: 'password', result: 'success' });
+        if (throttle.deviceBudgets) devices.issue(ctx, user.id);
         await finish(ctx, { login: { accountId: user.id, amr: ['pwd'], remember: true } }, false);
       } catch (error) {
         if (error instanceof RegistrationRejected)
