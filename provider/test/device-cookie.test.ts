@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { createTestStores, readForm, UserAgent, type TestStores } from '@usher/test-support';
+import { startProvider, type RunningProvider } from './harness.ts';
 import { callbackUrl, createUser, createWebClient, discover } from './fixtures.ts';
-import { readForm, UserAgent } from './user-agent.ts';
 
 /** The browser's cookie jar, to plant a forged cookie in it. */
 const jarOf = (agent: UserAgent) => (agent as unknown as { cookies: Map<string, string> }).cookies;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { createTestStores, type TestStores } from '@usher/test-support';
+import { startProvider, type RunningProvider } from './harness.ts';
 import { createUser } from './fixtures.ts';
 import { call, machineToken, userToken } from './admin-fixtures.ts';
 

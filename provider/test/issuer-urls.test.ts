@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { createTestStores, startProvider, type RunningProvider, type TestStores } from './harness.ts';
+import { createTestStores, readForm, type TestStores } from '@usher/test-support';
+import { startProvider, type RunningProvider } from './harness.ts';
 import { callbackUrl, createUser, createWebClient, discover } from './fixtures.ts';
-import { readForm } from './user-agent.ts';
 
 interface RawAnswer {
   status: number;
