@@ -34,6 +34,10 @@ const adminApiSpec = 'provider/openapi/admin-api.yaml';
 const outputs: Output[] = [
   { file: 'provider/src/admin/api-schema.ts', generate: openApiTypes(adminApiSpec) },
   { file: 'admin-ui/src/api/schema.ts', generate: openApiTypes(adminApiSpec) },
+  {
+    file: 'resource-servers/films/src/http/api-schema.ts',
+    generate: openApiTypes('resource-servers/films/src/http/openapi.json'),
+  },
 ];
 
 async function formatted(file: string, text: string): Promise<string> {
