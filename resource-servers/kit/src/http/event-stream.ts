@@ -52,12 +52,12 @@ export function openEventStream(req: Request, res: Response, options: EventStrea
   const ended = new Promise<StreamEnd>((resolve) => (settle = resolve));
   let expiry: NodeJS.Timeout | undefined;
 
-  res.status(200).set({
-    'Content-Type': 'text/event-stream',
-    'Cache-Control': 'no-store',
-    // Proxies such as nginx would otherwise hold events back to fill a buffer.
-    'X-Accel-Buffering': 'no',
-  });
+  // setHeader, not res.set: Express would add a charset to the content type.
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'text/event-stream');
+  res.setHeader('Cache-Control', 'no-store');
+  // Proxies such as nginx would otherwise hold events back to fill a buffer.
+  res.setHeader('X-Accel-Buffering', 'no');
   res.flushHeaders();
 
   const write = (text: string) => {
