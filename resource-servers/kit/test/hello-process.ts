@@ -50,7 +50,10 @@ export async function startHello(
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`hello exited: ${output}`);
-    if (Date.now() > deadline) throw new Error(`hello not ready: ${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // not left behind to hold the test process open
+      throw new Error(`hello not ready: ${output}`);
+    }
     if (
       await fetch(`${url}/readyz`).then(
         (r) => r.ok,
