@@ -35,8 +35,11 @@ function openApiTypes(spec: string): () => Promise<string> {
 const outputs: Output[] = [
   // The provider's admin API: provider/src/admin/* and admin-ui/src/api/* (@usher/contracts/admin-api).
   { file: 'contracts/src/admin-api.ts', generate: openApiTypes('provider/openapi/admin-api.yaml') },
-  // Each resource server's OpenAPI types: one line per service, e.g.
-  // { file: 'contracts/src/films-api.ts', generate: openApiTypes('resource-servers/films/openapi/films-api.yaml') },
+  // Each resource server's OpenAPI types, beside its handlers (only that service uses them).
+  {
+    file: 'resource-servers/films/src/http/api-schema.ts',
+    generate: openApiTypes('resource-servers/films/src/http/openapi.json'),
+  },
 ];
 
 async function formatted(file: string, text: string): Promise<string> {

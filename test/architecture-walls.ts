@@ -277,7 +277,8 @@ function mayReadProcessEnv(file: string, place: Place): boolean {
     ].includes(file)
   )
     return true;
-  if (/^resource-servers\/[^/]+\/src\/config\.ts$/.test(file)) return true;
+  // A service's config module; the kit's example service keeps its own beside it (hello-config.ts).
+  if (/^resource-servers\/[^/]+\/(src\/config|example\/[a-z-]+-config)\.ts$/.test(file)) return true;
   return place.kind === 'root' && place.area === 'scripts';
 }
 

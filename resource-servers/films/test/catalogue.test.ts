@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createTestStores, type TestStores } from '@usher/test-support';
-import { cataloguePaths } from '../src/http/catalogue-routes.ts';
 import { openApiDocument } from '../src/http/api-docs.ts';
-import { userContentOperations } from '../src/http/ugc-routes.ts';
+import { cataloguePaths, userContentOperations } from './films-operations.ts';
 import { fixtureFilms, genres, ids, persons, short } from './fixture-catalogue.ts';
 import { json, startFilms, type RunningFilms } from './films-harness.ts';
 
@@ -275,9 +274,9 @@ describe('films catalogue: the contract of CONTRACTS 3.1 for anonymous callers, 
     assert.equal(bad.status, 401);
     assert.match(bad.headers.get('www-authenticate')!, /^Bearer error="invalid_token"/);
     const metrics = await (await films.get('/metrics')).text();
-    assert.match(metrics, /usher_token_checks_total\{outcome="USHER_TOKEN_ABSENT"\} [1-9]/);
-    assert.match(metrics, /usher_films_cache_lookups_total\{result="hit"\} [1-9]/);
-    assert.match(metrics, /usher_films_http_request_duration_seconds_count/);
+    assert.match(metrics, /usher_token_checks_total\{outcome="USHER_TOKEN_ABSENT",service="films"\} [1-9]/);
+    assert.match(metrics, /usher_films_cache_lookups_total\{result="hit",service="films"\} [1-9]/);
+    assert.match(metrics, /usher_http_request_duration_seconds_count\{service="films",/);
   });
 
   test('request metrics are labelled by route template: made-up paths and ids never mint new series', async () => {
@@ -290,7 +289,9 @@ describe('films catalogue: the contract of CONTRACTS 3.1 for anonymous callers, 
     assert.doesNotMatch(metrics, new RegExp(marker));
     assert.doesNotMatch(metrics, new RegExp(ids.comedyNight));
     const count = (route: string, status: number) =>
-      new RegExp(`usher_films_http_request_duration_seconds_count\\{route="${route}",status="${status}"\\} [1-9]`);
+      new RegExp(
+        `usher_http_request_duration_seconds_count\\{service="films",route="${route}",status="${status}"\\} [1-9]`,
+      );
     assert.match(metrics, count('unmatched', 404));
     assert.match(metrics, count('/api/v1/films/\\{film_id\\}', 422));
     assert.match(metrics, count('/api/v1/films/\\{film_id\\}', 200));
@@ -298,6 +299,15 @@ describe('films catalogue: the contract of CONTRACTS 3.1 for anonymous callers, 
   });
 
   test('the OpenAPI document and the routes match both ways; /docs lists every path', async () => {
+    // Every API operation the app serves is documented, and every documented one is served.
+    const servedOperations = films.built.operations
+      .filter((operation) => operation.path.startsWith('/api/'))
+      .map((operation) => `${operation.method} ${operation.path}`)
+      .sort();
+    const documentedOperations = Object.entries(openApiDocument.paths)
+      .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`))
+      .sort();
+    assert.deepEqual(servedOperations, documentedOperations);
     // User content has its own routes-versus-document check (user-content.test.ts).
     const userContent = new Set<string>(userContentOperations.map(([, path]) => path));
     const documented = Object.keys(openApiDocument.paths)

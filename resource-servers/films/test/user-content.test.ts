@@ -9,8 +9,7 @@ import {
   type TestStores,
 } from '@usher/test-support';
 import { openApiDocument } from '../src/http/api-docs.ts';
-import { cataloguePaths } from '../src/http/catalogue-routes.ts';
-import { userContentOperations } from '../src/http/ugc-routes.ts';
+import { cataloguePaths, userContentOperations } from './films-operations.ts';
 import { fixtureFilms, ids, short } from './fixture-catalogue.ts';
 import { json, startFilms, type RunningFilms } from './films-harness.ts';
 

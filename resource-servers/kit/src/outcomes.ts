@@ -32,18 +32,19 @@ export interface Subject {
   expiresAt: number;
 }
 
+/** The outcomes answered 401 invalid_token. */
+export type RejectionCode = typeof outcomeCodes.invalid | typeof outcomeCodes.expired | typeof outcomeCodes.revoked;
+
+export type Rejection = { code: RejectionCode; degraded: false; reason: string };
+
 export type Outcome =
   | { code: typeof outcomeCodes.verified; subject: Subject; degraded: false }
   | { code: typeof outcomeCodes.anonymous; degraded: false }
   | { code: typeof outcomeCodes.degraded; degraded: true; reason: string }
-  | {
-      code: typeof outcomeCodes.invalid | typeof outcomeCodes.expired | typeof outcomeCodes.revoked;
-      degraded: false;
-      reason: string;
-    };
+  | Rejection;
 
 /** Outcomes that must be answered 401 invalid_token (never served as anonymous). */
-export const isRejection = (outcome: Outcome) =>
+export const isRejection = (outcome: Outcome): outcome is Rejection =>
   outcome.code === outcomeCodes.invalid ||
   outcome.code === outcomeCodes.expired ||
   outcome.code === outcomeCodes.revoked;

@@ -41,6 +41,13 @@ export interface ProviderKeysOptions {
   backgroundRefreshMs?: number;
   /** A fetch slower than this counts as the provider being unreachable (it may be hung). */
   timeoutMs?: number;
+  /**
+   * Until the first successful fetch, and for at most `startupWindowMs` after start, the provider is
+   * asked every `startupRetryMs` instead of once per cooldown: started together with the provider, a
+   * resource server would otherwise serve tokens as degraded for a whole cooldown. Defaults 1 s and 30 s.
+   */
+  startupRetryMs?: number;
+  startupWindowMs?: number;
 }
 
 /**
@@ -57,6 +64,8 @@ export class ProviderKeys {
   private fetches = 0;
   private inflight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private startupTimer: NodeJS.Timeout | null = null;
+  private startedAt = 0;
   private readonly file: string;
   private readonly cooldown: number;
   private readonly timeout: number;
@@ -71,8 +80,12 @@ export class ProviderKeys {
     this.timeout = options.timeoutMs ?? 2_000;
   }
 
-  /** Loads the disk copy, then tries the provider once without failing when it is down. */
+  /**
+   * Loads the disk copy, then tries the provider once without failing when it is down; while it
+   * has never answered, asks again every `startupRetryMs` during the start-up window.
+   */
   async start(): Promise<void> {
+    this.startedAt = Date.now();
     try {
       const cached = JSON.parse(await readFile(this.file, 'utf8')) as CachedKeySet;
       if (cached.issuer === this.options.issuer) {
@@ -91,10 +104,33 @@ export class ProviderKeys {
     const period = this.options.backgroundRefreshMs ?? 5 * 60_000;
     this.timer = setInterval(() => void this.refresh().catch(() => {}), period);
     this.timer.unref();
+    if (this.inStartup()) {
+      this.startupTimer = setInterval(() => {
+        if (this.inStartup()) void this.refresh().catch(() => {});
+        else this.stopStartupRetries();
+      }, this.options.startupRetryMs ?? 1000);
+      this.startupTimer.unref();
+    }
   }
 
   stop() {
     if (this.timer) clearInterval(this.timer);
+    this.stopStartupRetries();
+  }
+
+  /** Never fetched successfully, and still within the start-up window. */
+  private inStartup(): boolean {
+    return this.lastSuccess === 0 && Date.now() - this.startedAt < (this.options.startupWindowMs ?? 30_000);
+  }
+
+  private stopStartupRetries() {
+    if (this.startupTimer) clearInterval(this.startupTimer);
+    this.startupTimer = null;
+  }
+
+  /** Least time between fetches for unknown kids: the start-up retry period until the provider first answers. */
+  private currentCooldown(): number {
+    return this.inStartup() ? Math.min(this.cooldown, this.options.startupRetryMs ?? 1000) : this.cooldown;
   }
 
   get status() {
@@ -111,7 +147,7 @@ export class ProviderKeys {
   async lookup(kid: string | undefined): Promise<KeyLookup> {
     if (kid === undefined) return { found: false, providerReachable: true };
     let entry = this.keys.get(kid);
-    if (!entry && Date.now() - this.lastAttempt >= this.cooldown) {
+    if (!entry && Date.now() - this.lastAttempt >= this.currentCooldown()) {
       await this.refresh().catch(() => {});
       entry = this.keys.get(kid);
     }
@@ -177,9 +213,12 @@ export class ProviderKeys {
         keys,
       });
     } catch (error) {
-      this.lastFailure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      this.options.logger?.warn(
-        { issuer: this.options.issuer, providerUrl: this.providerUrl, reason: this.lastFailure },
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      // Said once per outage (and per new reason), not once a second while start-up retries run.
+      const level = reason === this.lastFailure ? 'debug' : 'warn';
+      this.lastFailure = reason;
+      this.options.logger?.[level](
+        { issuer: this.options.issuer, providerUrl: this.providerUrl, reason },
         'could not fetch the provider keys; keeping the last good ones',
       );
       throw error;

@@ -15,6 +15,14 @@ interface Saved {
 
 type EventBody = SecurityEventBody;
 
+/** What one applied event covers: a single token, a session, or a subject's tokens issued before an instant. */
+export type Revocation =
+  | { kind: 'token'; jti: string }
+  | { kind: 'session'; sub: string; sid: string }
+  | { kind: 'subject'; sub: string; before: number };
+
+export type RevocationListener = (revocation: Revocation) => void;
+
 export interface RevocationListOptions {
   /** Where the list is persisted, so a restart does not forget a revocation. */
   file?: string;
@@ -40,6 +48,7 @@ export class RevocationList implements RevocationCheck {
   private tokens = new Map<string, number>();
   private saving: Promise<void> | null = null;
   private dirty = false;
+  private readonly listeners = new Set<RevocationListener>();
 
   constructor(private readonly options: RevocationListOptions = {}) {}
 
@@ -64,20 +73,42 @@ export class RevocationList implements RevocationCheck {
     }
   }
 
+  /**
+   * Calls `listener` with each revocation applied from now on (long-lived answers, such as event
+   * streams, end when theirs is covered). Answers the function that stops the calls.
+   */
+  onRevocation(listener: RevocationListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(revocation: Revocation) {
+    for (const listener of this.listeners) {
+      try {
+        listener(revocation);
+      } catch {
+        // one listener's failure must not keep the revocation from the others
+      }
+    }
+  }
+
   /** Applies the `events` claim of a verified SET; answers whether anything was understood. */
   apply(events: Record<string, EventBody>): boolean {
     let applied = false;
     const now = Date.now();
+    const revocations: Revocation[] = [];
     for (const [type, body] of Object.entries(events)) {
       const subject = body.subject?.user?.id ?? body.subject?.id;
       if (!subject) continue;
       const until = this.keepUntil(body, now);
       if (type === revocationEventTypes.tokenRevoked && body.jti) {
         this.tokens.set(body.jti, Math.max(until, this.tokens.get(body.jti) ?? 0));
+        revocations.push({ kind: 'token', jti: body.jti });
         applied = true;
       } else if (type === revocationEventTypes.sessionRevoked && body.subject?.session?.id) {
         const key = `${subject} ${body.subject.session.id}`;
         this.sessions.set(key, Math.max(until, this.sessions.get(key) ?? 0));
+        revocations.push({ kind: 'session', sub: subject, sid: body.subject.session.id });
         applied = true;
       } else if (coversWholeSubject(type)) {
         const before = body.event_timestamp ?? Math.floor(now / 1000);
@@ -86,10 +117,13 @@ export class RevocationList implements RevocationCheck {
           before: Math.max(before, existing?.before ?? 0),
           until: Math.max(until, existing?.until ?? 0),
         });
+        revocations.push({ kind: 'subject', sub: subject, before });
         applied = true;
       }
     }
     if (applied) this.scheduleSave();
+    // After every event is in the list: a listener asking isRevoked sees them all.
+    for (const revocation of revocations) this.notify(revocation);
     return applied;
   }
 

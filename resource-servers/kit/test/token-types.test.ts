@@ -5,7 +5,6 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import {
   createTestStores,
   createUserAccount,
@@ -18,6 +17,7 @@ import {
   type TestStores,
 } from '@usher/test-support';
 import { outcomeCodes, ProviderKeys, TokenVerifier, type Outcome } from '../src/index.ts';
+import { startStandInIssuer, type StandInIssuer } from './stand-in-issuer.ts';
 
 const resource = 'http://films.kit.test';
 
@@ -138,32 +138,16 @@ describe('unknown kids and token types against a running provider', () => {
  * issuer: discovery and a JWKS served from this test, with a key it holds.
  */
 describe('a stand-in issuer’s tokens', () => {
-  let server: Server;
+  let standIn: StandInIssuer;
   let issuer: string;
   let cacheDir: string;
   let keys: ProviderKeys;
   let sign: (claims: Record<string, unknown>) => Promise<string>;
 
   before(async () => {
-    const { publicKey, privateKey } = await generateKeyPair('ES256');
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'stand-in', alg: 'ES256', use: 'sig' };
-    server = createServer((req, res) => {
-      res.setHeader('content-type', 'application/json');
-      if (req.url === '/.well-known/openid-configuration')
-        res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
-      else if (req.url === '/jwks') res.end(JSON.stringify({ keys: [jwk] }));
-      else res.writeHead(404).end('{}');
-    });
-    issuer = await listen(server);
-    sign = (claims) =>
-      new SignJWT({ scope: 'openid', ...claims })
-        .setProtectedHeader({ alg: 'ES256', kid: 'stand-in', typ: 'at+jwt' })
-        .setIssuer(issuer)
-        .setAudience(resource)
-        .setSubject('user-1')
-        .setIssuedAt()
-        .setExpirationTime('5m')
-        .sign(privateKey);
+    standIn = await startStandInIssuer();
+    issuer = standIn.issuer;
+    sign = (claims) => standIn.sign(resource, claims);
     cacheDir = await mkdtemp(path.join(tmpdir(), 'usher-kit-stand-in-'));
     keys = new ProviderKeys({ issuer, cacheDir, refreshCooldownMs: 60_000 });
     await keys.start();
@@ -171,7 +155,7 @@ describe('a stand-in issuer’s tokens', () => {
 
   after(async () => {
     keys?.stop();
-    server?.close();
+    standIn?.close();
     await rm(cacheDir, { recursive: true, force: true });
   });
 

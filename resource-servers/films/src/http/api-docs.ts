@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Router } from 'express';
+import type { RouteTable } from '@usher/kit';
 
 interface OpenApiOperation {
   summary?: string;
+  operationId?: string;
+  /** Set on operations that need a signed-in user (user content). */
+  security?: Record<string, string[]>[];
 }
 
 export interface OpenApiDocument {
@@ -40,14 +43,12 @@ ${rows}
 </tbody></table></body></html>`;
 }
 
-export function apiDocsRoutes(): Router {
+export function apiDocsRoutes(routes: RouteTable): void {
   const page = docsPage(openApiDocument);
-  const router = Router();
-  router.get('/openapi.json', (_req, res) => {
+  routes.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
-  router.get('/docs', (_req, res) => {
+  routes.get('/docs', (_req, res) => {
     res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'").type('html').send(page);
   });
-  return router;
 }

@@ -1,23 +1,19 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createServiceMetrics } from '@usher/platform';
+import { Counter } from 'prom-client';
 
-/** Prometheus metrics of one films app (a registry per app, so tests can run several). */
+/**
+ * Prometheus metrics of one films app: what every service exports (labelled `service="films"`) and
+ * films' own response-cache counter. A registry per app, so tests can run several.
+ */
 export function createMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const metrics = createServiceMetrics('films');
   return {
-    registry,
-    httpDuration: new Histogram({
-      name: 'usher_films_http_request_duration_seconds',
-      help: 'HTTP request duration by route and status',
-      labelNames: ['route', 'status'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
+    ...metrics,
     cache: new Counter({
       name: 'usher_films_cache_lookups_total',
       help: 'Catalogue response cache lookups by result',
       labelNames: ['result'] as const,
-      registers: [registry],
+      registers: [metrics.registry],
     }),
   };
 }

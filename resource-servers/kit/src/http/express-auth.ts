@@ -1,9 +1,11 @@
-import { currentRequestId, problemContentType, type Logger } from '@usher/platform';
+import { evaluatePermissionQuery, type PermissionQuery } from '@usher/contracts';
+import type { Logger } from '@usher/platform';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Counter, type Registry } from 'prom-client';
-import { isRejection, outcomeCodes, type Outcome, type Subject } from './outcomes.ts';
-import { evaluatePermissionQuery, type PermissionQuery } from '@usher/contracts';
-import type { TokenVerifier } from './token-verifier.ts';
+import { isRejection, outcomeCodes, type Outcome, type Subject } from '../outcomes.ts';
+import type { TokenVerifier } from '../token-verifier.ts';
+import { answerFailure } from './error-answers.ts';
+import { RequestFailure } from './failures.ts';
 
 export interface RequestAuth {
   subject: Subject | null;
@@ -14,7 +16,7 @@ export interface RequestAuth {
 declare module 'express-serve-static-core' {
   interface Request {
     auth?: RequestAuth;
-    /** The request-scoped logger (carrying the request id), when the service sets one. */
+    /** A request-scoped logger, when a service sets one (the kit's lines go through it). */
     log?: Logger;
   }
 }
@@ -26,19 +28,6 @@ export function can(subject: Subject | null | undefined, query: PermissionQuery)
   return subject ? evaluatePermissionQuery(query, subject.permissions) : false;
 }
 
-function problem(res: Response, status: number, title: string, detail: string, challenge: string) {
-  res
-    .status(status)
-    .set('WWW-Authenticate', challenge)
-    .type(problemContentType)
-    .json({
-      type: `https://usher.dev/problems/${status === 401 ? 'invalid-token' : 'insufficient-scope'}`,
-      title,
-      status,
-      detail,
-    });
-}
-
 function bearerToken(req: Request): string | null | undefined {
   const header = req.get('authorization');
   if (!header) return null;
@@ -47,25 +36,17 @@ function bearerToken(req: Request): string | null | undefined {
 }
 
 export interface AuthenticateOptions {
+  /** Where the kit's lines go when the request has no `req.log`; the request id comes from the logger's request context. */
   logger?: Logger;
+  /** `usher_token_checks_total{outcome}` is registered here. */
   registry?: Registry;
   /**
    * At most one "serving anonymously" warning per this period, counting the degraded requests since
    * the last one (an outage would otherwise write a line per request). Default 10 s.
    */
   degradedLogIntervalMs?: number;
-  /** Answer rejections here (default). Services with their own error body pass a handler. */
+  /** Answer rejections yourself; by default they are the `invalid-token` failure, through the app's renderer. */
   onRejected?: (req: Request, res: Response, outcome: Outcome) => void;
-}
-
-/**
- * The request's logger: the service's request-scoped one, else the given logger with the request id
- * of the current request context (platform's runWithRequestId).
- */
-function requestLogger(req: Request, logger: Logger | undefined): Logger | undefined {
-  if (req.log) return req.log;
-  const requestId = currentRequestId();
-  return requestId ? logger?.child({ requestId }) : logger;
 }
 
 /**
@@ -96,8 +77,7 @@ function degradedWarnings(intervalMs: number) {
 
 /**
  * Puts the caller on `req.auth`: a verified subject, or anonymous (no token, or degraded). Bad tokens
- * are answered 401 with `WWW-Authenticate: Bearer error="invalid_token"`; degraded responses carry
- * `X-Auth-Degraded: 1`.
+ * are answered 401 (the `invalid-token` failure); degraded responses carry `X-Auth-Degraded: 1`.
  */
 export function authenticate(
   verifier: Pick<TokenVerifier, 'verify'>,
@@ -120,27 +100,21 @@ export function authenticate(
           ? { code: outcomeCodes.invalid, degraded: false, reason: 'malformed Authorization header' }
           : await verifier.verify(token);
       outcomes?.inc({ outcome: outcome.code });
-      // Set for rejections too, so the service's request log line can say why it answered 401.
+      // Set for rejections too, so the request log line can say why it answered 401.
       req.auth = {
         subject: outcome.code === outcomeCodes.verified ? outcome.subject : null,
         degraded: outcome.degraded,
         outcome,
       };
+      const log = req.log ?? options.logger;
       if (isRejection(outcome)) {
-        requestLogger(req, options.logger)?.info({ outcome: outcome.code }, 'bearer token refused');
+        log?.info({ outcome: outcome.code }, 'bearer token refused');
         if (options.onRejected) return options.onRejected(req, res, outcome);
-        const detail = 'reason' in outcome ? outcome.reason : 'invalid token';
-        return problem(
-          res,
-          401,
-          'Unauthorized',
-          detail,
-          `Bearer error="invalid_token", error_description="${detail.replace(/"/g, "'")}"`,
-        );
+        return answerFailure(req, res, { kind: 'invalid-token', code: outcome.code, reason: outcome.reason });
       }
       if (outcome.degraded) {
         res.set(degradedHeader, '1');
-        warnDegraded(requestLogger(req, options.logger), outcome);
+        warnDegraded(log, outcome);
       }
       next();
     } catch (error) {
@@ -149,14 +123,30 @@ export function authenticate(
   };
 }
 
-/** 401 for anonymous callers, 403 `insufficient_scope` when the token's permissions fail the query. */
+/**
+ * The request's verified subject, or the `unauthenticated` failure (thrown): for handlers that need
+ * a signed-in caller, a degraded anonymous one included (it cannot be told from a stranger).
+ */
+export function subjectOf(req: Request): Subject {
+  const subject = req.auth?.subject;
+  if (subject) return subject;
+  throw new RequestFailure({ kind: 'unauthenticated', degraded: req.auth?.degraded ?? false });
+}
+
+/** A verified subject, else 401 through the app's renderer. */
+export function requireUser(): RequestHandler {
+  return function checkUser(req: Request, res: Response, next: NextFunction) {
+    if (req.auth?.subject) return next();
+    answerFailure(req, res, { kind: 'unauthenticated', degraded: req.auth?.degraded ?? false });
+  };
+}
+
+/** 401 for anonymous callers, 403 (`forbidden`) when the token's permissions fail the query. */
 export function requirePermission(query: PermissionQuery): RequestHandler {
   return function checkPermission(req: Request, res: Response, next: NextFunction) {
     const subject = req.auth?.subject;
-    if (!subject) return problem(res, 401, 'Unauthorized', 'A bearer token is required', 'Bearer');
-    if (!can(subject, query)) {
-      return problem(res, 403, 'Forbidden', 'Not enough permissions', 'Bearer error="insufficient_scope"');
-    }
+    if (!subject) return answerFailure(req, res, { kind: 'unauthenticated', degraded: req.auth?.degraded ?? false });
+    if (!can(subject, query)) return answerFailure(req, res, { kind: 'forbidden', query });
     next();
   };
 }
