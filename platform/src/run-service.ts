@@ -1,6 +1,8 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { ConfigError } from './config.ts';
 import { stopOnSignals } from './graceful-stop.ts';
+import type { Database } from './database.ts';
+import type { KeyValueStore } from './key-value-store.ts';
 import { createLogger, type LogFormat, type Logger } from './logger.ts';
 
 /** What a service's start-up hands back: its HTTP handler, where to listen, and what to release on stop. */
@@ -8,10 +10,26 @@ export interface StartedService {
   handler: RequestListener;
   port: number;
   host: string;
-  /** Fields of the "<name> ready" line (URLs, store kinds). */
+  /** Fields of the "<name> ready" line (URLs). */
   describe?: Record<string, unknown>;
-  /** Releases what the service holds (feeds, stores, database), after the server has drained. */
+  /**
+   * The stores the service opened: the ready line names their kinds, and they are closed last on
+   * stop (the key-value store, then the database), after `release`.
+   */
+  stores?: { database: Database; keyValue: KeyValueStore };
+  /** Releases what the service's app holds (feeds, timers, workers), after the server has drained. */
   release(): Promise<void>;
+}
+
+async function releaseAll(started: StartedService): Promise<void> {
+  await started.release();
+  await started.stores?.keyValue.close();
+  await started.stores?.database.close();
+}
+
+function storeKinds(stores: StartedService['stores']): Record<string, unknown> {
+  if (!stores) return {};
+  return { database: stores.database.embedded ? 'embedded' : 'postgres', store: stores.keyValue.kind };
 }
 
 export interface ServiceDefinition<Config extends { LOG_LEVEL: string; LOG_FORMAT?: LogFormat | undefined }> {
@@ -56,8 +74,8 @@ export async function runService<Config extends { LOG_LEVEL: string; LOG_FORMAT?
         resolve();
       });
     });
-    logger.info({ ...started.describe, port: started.port }, `${definition.name} ready`);
-    stopOnSignals({ server, logger, release: () => started.release() });
+    logger.info({ ...started.describe, ...storeKinds(started.stores), port: started.port }, `${definition.name} ready`);
+    stopOnSignals({ server, logger, release: () => releaseAll(started) });
     return server;
   } catch (error) {
     logger.flush();

@@ -34,13 +34,10 @@ await runService({
       host: config.HOST,
       describe: {
         issuer: config.issuer,
-        database: config.DATABASE_URL ? 'postgres' : 'embedded',
-        store: store.kind,
       },
+      stores: { database: db, keyValue: store },
       async release() {
         await built.close();
-        await store.close();
-        await db.close();
       },
     };
   },

@@ -24,13 +24,10 @@ await runService({
         resource: config.resource,
         issuer: config.issuer,
         ...(config.providerUrl !== config.issuer ? { providerUrl: config.providerUrl } : {}),
-        database: config.DATABASE_URL ? 'postgres' : 'embedded',
-        store: store.kind,
       },
+      stores: { database: db, keyValue: store },
       async release() {
         await built.close();
-        await store.close();
-        await db.close();
       },
     };
   },
