@@ -80,6 +80,8 @@ export const env = {
       .regex(/^rediss?:\/\//, 'must be a redis:// URL')
       .optional(),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** METRICS_TOKEN: the bearer token a scraper sends for /metrics (unset: this host only). */
+  metricsToken: () => z.string().min(32, 'must be at least 32 characters').optional(),
   /** LOG_FORMAT: `json` or `pretty`; unset, the logger chooses (pretty at a terminal, JSON otherwise). */
   logFormat: () => z.enum(['json', 'pretty']).optional(),
 };

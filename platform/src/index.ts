@@ -3,6 +3,7 @@ export { createLogger, redactedPaths, type LogFormat, type Logger, type LoggerOp
 export { runService, type ServiceDefinition, type StartedService } from './run-service.ts';
 export { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
 export { securityHeaders } from './security-headers.ts';
+export { metricsGuard, type MetricsGuard } from './metrics-access.ts';
 export * from './problem.ts';
 export { acceptRequestId, currentRequestId, httpFetch, requestIdHeader, runWithRequestId } from './request-context.ts';
 export {

@@ -33,6 +33,10 @@ const overloadSqlStates = new Set(['57014', '25P03']);
 export function isStoreUnavailable(error: unknown): boolean {
   if (error instanceof StoreUnavailable) return true;
   if (isConnectionError(error)) return true;
+  // ioredis, used directly (the rate limiter's client): it gave up on a command, or the connection is gone.
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, message } = error as { name?: unknown; message?: unknown };
+  if (name === 'MaxRetriesPerRequestError' || message === 'Connection is closed.') return true;
   const state = sqlState(error);
   return state !== undefined && overloadSqlStates.has(state);
 }

@@ -152,7 +152,7 @@ export async function buildApp(config: ProviderConfig, deps: AppDeps): Promise<U
     logger,
     upstreamButtons: social.buttons,
   });
-  const health = healthRoutes(db, store, metrics);
+  const health = healthRoutes(db, store, metrics, config.METRICS_TOKEN);
   const securityEvents = securityEventRoutes({
     events: domain.events,
     feed,

@@ -36,6 +36,7 @@ export const providerSettings = z.object({
   LOG_LEVEL: env.logLevel(),
   /** `json` or `pretty`; unset: pretty at a terminal, JSON otherwise. */
   LOG_FORMAT: env.logFormat(),
+  METRICS_TOKEN: env.metricsToken(),
   ACCESS_TOKEN_TTL: env.seconds(30 * 60),
   REFRESH_TOKEN_TTL: env.seconds(24 * 60 * 60),
   /**

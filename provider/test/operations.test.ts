@@ -50,6 +50,28 @@ describe('operations: health, metrics, limits, secrets at rest, large tokens', (
     }
   });
 
+  test('/metrics with METRICS_TOKEN: 401 without that bearer token, the metrics with it', async () => {
+    const token = 'a-metrics-token-of-at-least-32-characters';
+    const guarded = await startProvider(stores, {
+      METRICS_TOKEN: token,
+      KEY_ENCRYPTION_SECRET: 'a-test-key-encryption-secret-of-32-chars',
+    });
+    try {
+      const metrics = new URL('/metrics', guarded.url);
+      for (const authorization of [undefined, 'Bearer not-the-token-but-long-enough-to-look-real']) {
+        const refused = await fetch(metrics, authorization ? { headers: { authorization } } : {});
+        assert.equal(refused.status, 401);
+        assert.equal(refused.headers.get('www-authenticate'), 'Bearer realm="metrics"');
+        assert.doesNotMatch(await refused.text(), /usher_/);
+      }
+      const read = await fetch(metrics, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(read.status, 200);
+      assert.match(await read.text(), /usher_http_request_duration_seconds/);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   test('/metrics counts sign-ins by result and tokens by grant type', async () => {
     const client = await createWebClient(provider);
     const config = await discover(provider, client.client_id, client.client_secret);

@@ -1,10 +1,16 @@
 import Router from '@koa/router';
-import type { Database, KeyValueStore } from '@usher/platform';
+import { metricsGuard, type Database, type KeyValueStore } from '@usher/platform';
 import type { Metrics } from './metrics.ts';
 
 /** /healthz (the process is up), /readyz (its stores answer), /metrics (Prometheus). */
-export function healthRoutes(db: Database, store: KeyValueStore, metrics: Metrics): Router {
+export function healthRoutes(
+  db: Database,
+  store: KeyValueStore,
+  metrics: Metrics,
+  metricsToken: string | undefined,
+): Router {
   const router = new Router();
+  const metricsRefusal = metricsGuard(metricsToken);
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
@@ -19,6 +25,9 @@ export function healthRoutes(db: Database, store: KeyValueStore, metrics: Metric
     };
   });
   router.get('/metrics', async (ctx) => {
+    // The socket's own address: a forwarded header says nothing about who is on this host.
+    const refusal = metricsRefusal(ctx.get('authorization') || undefined, ctx.req.socket.remoteAddress);
+    if (refusal) throw refusal;
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });

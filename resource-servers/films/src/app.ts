@@ -48,6 +48,7 @@ export async function buildApp(config: FilmsConfig, deps: AppDeps): Promise<Film
     metrics,
     renderer: filmsErrors,
     readiness: { database: db, store },
+    metricsToken: config.metricsToken,
     auth: { verifier: deps.verifier ?? tokens.verifier, path: '/api' },
     routes(routes) {
       apiDocsRoutes(routes);

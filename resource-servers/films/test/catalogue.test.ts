@@ -279,6 +279,23 @@ describe('films catalogue: the contract of CONTRACTS 3.1 for anonymous callers, 
     assert.match(metrics, /usher_http_request_duration_seconds_count\{service="films",/);
   });
 
+  test('/metrics with METRICS_TOKEN: 401 problem without that bearer token, the metrics with it', async () => {
+    const token = 'a-metrics-token-of-at-least-32-characters';
+    const guarded = await startFilms(stores, { films: fixtureFilms, env: { METRICS_TOKEN: token } });
+    try {
+      const refused = await guarded.get('/metrics');
+      assert.equal(refused.status, 401);
+      assert.equal(refused.headers.get('www-authenticate'), 'Bearer realm="metrics"');
+      assert.match(refused.headers.get('content-type') ?? '', /application\/problem\+json/);
+      assert.equal((await guarded.get('/metrics', 'not-the-token-but-long-enough-to-look-real')).status, 401);
+      const read = await guarded.get('/metrics', token);
+      assert.equal(read.status, 200);
+      assert.match(await read.text(), /usher_http_request_duration_seconds/);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   test('request metrics are labelled by route template: made-up paths and ids never mint new series', async () => {
     const marker = `probe${Date.now()}`;
     await films.get(`/${marker}/a`);

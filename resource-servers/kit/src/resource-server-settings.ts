@@ -34,6 +34,7 @@ const sharedFields = {
    */
   PROVIDER_INTERNAL_URL: env.url().optional(),
   USHER_DATA_DIR: z.string().optional(),
+  METRICS_TOKEN: env.metricsToken(),
 };
 
 export type ResourceServerFields<P extends string> = typeof sharedFields & Prefixed<P>;
@@ -83,6 +84,8 @@ export interface ResourceServerConfig {
   revocationsFile: string;
   /** Null when no client is set: revoked tokens are then honoured until they expire. */
   feed: FeedSettings | null;
+  /** The bearer token /metrics asks for; undefined: callers on this host only. */
+  metricsToken: string | undefined;
 }
 
 const trimSlash = (url: string) => url.replace(/\/$/, '');
@@ -117,6 +120,7 @@ export function resourceServerConfig(prefix: string, settings: ResourceServerSet
     dataDir,
     keysCacheDir: stateDir,
     revocationsFile: `${stateDir}/revocations.json`,
+    metricsToken: settings.METRICS_TOKEN,
     feed: clientId && clientSecret ? { clientId, clientSecret, pollIntervalMs: read<number>('EVENTS_POLL_MS') } : null,
   };
 }

@@ -1,38 +1,7 @@
-import { HttpProblem, type Logger } from '@usher/platform';
+import { HttpProblem, isStoreUnavailable, type Logger } from '@usher/platform';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { answerFailure, problemAnswer, rendererFor, sendAnswer } from './error-answers.ts';
 import { RequestFailure, type Failure } from './failures.ts';
-
-/** Error codes of a store that does not answer (connection refused, dropped, timed out, server shutting down). */
-const unreachableCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EPIPE',
-  // PostgreSQL: connection exceptions (class 08) and operator intervention (57P0x).
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006',
-  '57P01',
-  '57P02',
-  '57P03',
-]);
-
-/** A database or Redis that cannot be reached, as its client reports it: the request may succeed later. */
-function isUnavailable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
-  if (typeof code === 'string' && unreachableCodes.has(code)) return true;
-  // knex found no free connection in time; ioredis gave up on a command.
-  if (name === 'KnexTimeoutError' || name === 'MaxRetriesPerRequestError') return true;
-  if (typeof message === 'string' && /^Connection terminated|^Connection is closed/.test(message)) return true;
-  // A refused connection to every address of a host arrives as an AggregateError.
-  return error instanceof AggregateError && error.errors.some(isUnavailable);
-}
 
 /** The neutral failure of an error nobody claimed: body-parser's errors have a `type`. */
 function failureOf(error: unknown): Failure {
@@ -41,7 +10,7 @@ function failureOf(error: unknown): Failure {
   if (type === 'entity.too.large') return { kind: 'body-too-large' };
   if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported')
     return { kind: 'malformed-body' };
-  if (isUnavailable(error)) return { kind: 'unavailable' };
+  if (isStoreUnavailable(error)) return { kind: 'unavailable' };
   return { kind: 'internal' };
 }
 
@@ -67,7 +36,9 @@ export function errorResponses(logger: Logger): ErrorRequestHandler {
     }
     const failure = failureOf(error);
     if (failure.kind === 'internal') logger.error({ err: error }, 'request failed');
-    else if (failure.kind === 'unavailable') logger.warn({ err: error }, 'a store is unavailable');
+    // An outage's symptom, not a bug: a warning without a stack.
+    else if (failure.kind === 'unavailable')
+      logger.warn({ reason: (error as Error).message }, 'a store is unavailable');
     answerFailure(req, res, failure);
   };
 }

@@ -1,4 +1,4 @@
-import type { KeyValueStore } from '@usher/platform';
+import { metricsGuard, problemContentType, type KeyValueStore } from '@usher/platform';
 import type { Registry } from 'prom-client';
 import type { RouteTable } from './route-table.ts';
 
@@ -38,8 +38,12 @@ function checksOf(readiness: Readiness): [string, () => Promise<boolean>][] {
 }
 
 /** /healthz (the process is up: 200 always), /readyz (200 when every check answers, else 503), /metrics (Prometheus). */
-export function opsRoutes(routes: RouteTable, options: { readiness: Readiness; registry: Registry }): void {
+export function opsRoutes(
+  routes: RouteTable,
+  options: { readiness: Readiness; registry: Registry; metricsToken?: string | undefined },
+): void {
   const checks = checksOf(options.readiness);
+  const metricsRefusal = metricsGuard(options.metricsToken);
   routes.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -51,7 +55,13 @@ export function opsRoutes(routes: RouteTable, options: { readiness: Readiness; r
       .set('Cache-Control', 'no-store')
       .json({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(results) });
   });
-  routes.get('/metrics', async (_req, res) => {
+  routes.get('/metrics', async (req, res) => {
+    // An operations answer, not the service's API: problem+json whatever the service's renderer.
+    const refusal = metricsRefusal(req.get('authorization'), req.socket.remoteAddress);
+    if (refusal) {
+      res.status(refusal.status).set(refusal.headers).type(problemContentType).json(refusal.toBody());
+      return;
+    }
     res.type(options.registry.contentType).send(await options.registry.metrics());
   });
 }

@@ -16,6 +16,8 @@ export interface ServiceAppOptions {
   renderer?: ErrorRenderer;
   /** What /readyz checks. */
   readiness?: Readiness;
+  /** The bearer token /metrics asks for (METRICS_TOKEN); unset, callers on this host only. */
+  metricsToken?: string | undefined;
   /** Bearer tokens checked (req.auth) on every request under `path` (default: every path but the ops routes). */
   auth?: { verifier: Pick<TokenVerifier, 'verify'>; path?: string; degradedLogIntervalMs?: number };
   /** Largest JSON body accepted (default 100 kB); a larger one is the `body-too-large` failure. */
@@ -52,7 +54,11 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
 
   const routes = new RouteTable();
-  opsRoutes(routes, { readiness: options.readiness ?? {}, registry: metrics.registry });
+  opsRoutes(routes, {
+    readiness: options.readiness ?? {},
+    registry: metrics.registry,
+    metricsToken: options.metricsToken,
+  });
   if (options.auth) {
     const { verifier, path = '/', degradedLogIntervalMs } = options.auth;
     routes.router.use(
