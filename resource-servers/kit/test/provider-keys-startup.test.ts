@@ -61,7 +61,7 @@ describe('ProviderKeys at start: a provider that is not listening yet', () => {
     assert.equal(retrying.status.reachable, false);
     assert.equal(plain.status.reachable, false);
 
-    provider = await startProviderProcess(stores, { PORT: String(port), ISSUER: issuer });
+    provider = await startProviderProcess(stores, {}, { port });
     const delay = await until(async () => retrying.status.reachable, 2500);
     console.log(`# keys fetched ${delay} ms after the provider answered its readiness check`);
     const secret = registerMachineClient(provider, resource, 'startup-client', ['pro_read']);
