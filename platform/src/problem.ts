@@ -103,18 +103,21 @@ export class ServiceUnavailable extends HttpProblem {
   }
 }
 
+/** The answer to a request a store that is down could not serve: 503, come back after Retry-After. */
+export function storeUnavailableProblem(): ServiceUnavailable {
+  return new ServiceUnavailable(
+    'A store this service depends on is not answering; try again shortly',
+    storeRetryAfterSeconds,
+  );
+}
+
 /**
  * Turns anything thrown into a problem: a store that is down becomes a 503 with Retry-After (a
  * client should come back, not report a bug); other unknown errors a bare 500 with no internals.
  */
 export function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
-  if (isStoreUnavailable(error)) {
-    return new ServiceUnavailable(
-      'A store this service depends on is not answering; try again shortly',
-      storeRetryAfterSeconds,
-    );
-  }
+  if (isStoreUnavailable(error)) return storeUnavailableProblem();
   const status = (error as { status?: unknown; expose?: unknown } | null)?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const message = (error as Error).message;

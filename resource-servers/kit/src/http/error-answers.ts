@@ -1,4 +1,4 @@
-import { HttpProblem, problemContentType, ServiceUnavailable, storeRetryAfterSeconds } from '@usher/platform';
+import { HttpProblem, problemContentType, storeUnavailableProblem } from '@usher/platform';
 import type { Application, Request, Response } from 'express';
 import type { Failure } from './failures.ts';
 
@@ -65,10 +65,7 @@ export function defaultFailureProblem(failure: Failure): HttpProblem {
     case 'body-too-large':
       return new HttpProblem(413, 'payload-too-large', 'Payload Too Large', 'request entity too large');
     case 'unavailable':
-      return new ServiceUnavailable(
-        'A store this service depends on is not answering; try again shortly',
-        storeRetryAfterSeconds,
-      );
+      return storeUnavailableProblem();
     case 'internal':
       return new HttpProblem(500, 'internal', 'Internal Server Error', 'An unexpected error occurred');
   }
